@@ -1,0 +1,518 @@
+/**
+ * Parser for the Prometheus text exposition format 0.0.4 and the OpenMetrics 1.0 text format, the
+ * subset that scrape targets emit: `# HELP`, `# TYPE`, `# UNIT`, `# EOF`, samples with labels,
+ * optional timestamps, and (ignored) OpenMetrics exemplars. UTF-8 metric and label names in quotes
+ * (`{"my.metric", "my.label"="v"}`) are accepted in both formats.
+ *
+ * The text is scanned by index, one line at a time, without regular expressions.
+ */
+import { Labels, METRIC_NAME } from "../../model/labels.js";
+import type { ExposedSample, Exposition, MetricMetadata, MetricType } from "../../model/sample.js";
+import { WireError } from "../errors.js";
+
+/** Which of the two text formats to expect. */
+export interface TextExpositionOptions {
+  /**
+   * `true` for OpenMetrics 1.0 (`application/openmetrics-text`): `# EOF` is required, timestamps are
+   * float seconds, exemplars may follow a sample. `false` for the text format 0.0.4 (`text/plain`):
+   * timestamps are integer milliseconds.
+   */
+  readonly openMetrics: boolean;
+}
+
+/**
+ * Parses one exposition. Samples come back in the order of the text, each with its full label set
+ * (with `__name__`, empty label values dropped) and a Unix ms timestamp when the line had one.
+ * Metadata comes back once per family that had a HELP, TYPE or UNIT line, in order of first mention,
+ * with text-format `untyped` reported as `unknown`. Histogram and summary series keep their own names
+ * (`foo_bucket`, `foo_sum`, `foo_count`), and so do OpenMetrics counters (`foo_total`, `foo_created`);
+ * the metadata stays under the family name (`foo`).
+ *
+ * Throws {@link WireError} `parse`, naming the line and what was expected, at the first malformed line.
+ * Strings in the result may share memory with `text` (V8 slices), which keeps `text` alive as long as
+ * they live; copy what is kept for long.
+ */
+export function parseTextExposition(text: string, opts: TextExpositionOptions): Exposition {
+  return new TextParser(text, opts.openMetrics).parse();
+}
+
+// Character codes.
+const TAB = 9;
+const CR = 13;
+const SPACE = 32;
+const QUOTE = 34;
+const HASH = 35;
+const COMMA = 44;
+const COLON = 58;
+const EQUALS = 61;
+const BACKSLASH = 92;
+const UNDERSCORE = 95;
+const LBRACE = 123;
+const RBRACE = 125;
+
+const OPENMETRICS_TYPES: ReadonlyMap<string, MetricType> = new Map<string, MetricType>([
+  ["counter", "counter"],
+  ["gauge", "gauge"],
+  ["histogram", "histogram"],
+  ["gaugehistogram", "gaugehistogram"],
+  ["summary", "summary"],
+  ["info", "info"],
+  ["stateset", "stateset"],
+  ["unknown", "unknown"],
+]);
+
+// The text format's five types, plus the OpenMetrics names, which some exporters send as text/plain.
+const TEXT_TYPES: ReadonlyMap<string, MetricType> = new Map<string, MetricType>([
+  ...OPENMETRICS_TYPES,
+  ["untyped", "unknown"],
+]);
+
+interface MutableMetadata {
+  name: string;
+  type: MetricType;
+  help: string;
+  unit: string;
+}
+
+class TextParser {
+  readonly #text: string;
+  readonly #om: boolean;
+  readonly #samples: ExposedSample[] = [];
+  readonly #metadata = new Map<string, MutableMetadata>();
+  #line = 0;
+  #lineBegin = 0;
+  // The last quoted string read by #quoted().
+  #str = "";
+
+  constructor(text: string, openMetrics: boolean) {
+    this.#text = text;
+    this.#om = openMetrics;
+  }
+
+  parse(): Exposition {
+    const text = this.#text;
+    const len = text.length;
+    let pos = 0;
+    let sawEof = false;
+    while (pos < len) {
+      this.#line++;
+      this.#lineBegin = pos;
+      let eol = text.indexOf("\n", pos);
+      if (eol < 0) eol = len;
+      const end = eol > pos && text.charCodeAt(eol - 1) === CR ? eol - 1 : eol;
+      if (sawEof) {
+        if (skipBlanks(text, pos, end) !== end) this.#fail('nothing may follow "# EOF"');
+      } else {
+        sawEof = this.#parseLine(pos, end);
+      }
+      pos = eol + 1;
+    }
+    if (this.#om && !sawEof) {
+      this.#fail('expected "# EOF" as the last line of an OpenMetrics exposition (truncated body?)');
+    }
+    const metadata: MetricMetadata[] = [...this.#metadata.values()];
+    return { samples: this.#samples, metadata };
+  }
+
+  /** Parses the line `[start, end)`; returns whether it was an OpenMetrics `# EOF`. */
+  #parseLine(start: number, end: number): boolean {
+    const i = skipBlanks(this.#text, start, end);
+    if (i === end) return false;
+    if (this.#text.charCodeAt(i) === HASH) return this.#parseComment(i + 1, end);
+    this.#parseSample(i, end);
+    return false;
+  }
+
+  /** Parses what follows a `#`: HELP, TYPE, UNIT, EOF, or a plain comment (ignored). */
+  #parseComment(start: number, end: number): boolean {
+    const text = this.#text;
+    const kwStart = skipBlanks(text, start, end);
+    let i = kwStart;
+    while (i < end && isUpper(text.charCodeAt(i))) i++;
+    if (i < end && !isBlank(text.charCodeAt(i))) return false;
+    const keyword = text.slice(kwStart, i);
+    if (keyword === "EOF" && this.#om) {
+      if (skipBlanks(text, i, end) !== end) this.#fail('expected end of line after "# EOF"');
+      return true;
+    }
+    if (keyword !== "HELP" && keyword !== "TYPE" && !(keyword === "UNIT" && this.#om)) return false;
+
+    i = skipBlanks(text, i, end);
+    i = this.#metricNameToken(i, end, `metric name after "# ${keyword}"`);
+    const md = this.#metadataFor(this.#str);
+    if (i < end && !isBlank(text.charCodeAt(i))) {
+      this.#fail(`expected a blank after the metric name in "# ${keyword}", found ${describe(text, i, end)}`);
+    }
+    if (keyword === "HELP") {
+      // OpenMetrics separates name and help by exactly one space; the text format by any blanks.
+      i = this.#om ? Math.min(i + 1, end) : skipBlanks(text, i, end);
+      md.help = unescapeHelp(text, i, end, this.#om);
+      return false;
+    }
+    i = skipBlanks(text, i, end);
+    const wordStart = i;
+    while (i < end && !isBlank(text.charCodeAt(i))) i++;
+    const word = text.slice(wordStart, i);
+    if (skipBlanks(text, i, end) !== end) {
+      this.#fail(
+        `expected end of line after "# ${keyword} ${md.name} ${word}", found ${describe(text, i, end)}`,
+      );
+    }
+    if (keyword === "UNIT") {
+      md.unit = word;
+      return false;
+    }
+    const type = (this.#om ? OPENMETRICS_TYPES : TEXT_TYPES).get(word);
+    if (type === undefined) {
+      const allowed = [...(this.#om ? OPENMETRICS_TYPES : TEXT_TYPES).keys()].join(", ");
+      this.#fail(
+        word === ""
+          ? `expected a metric type after "# TYPE ${md.name}" (one of ${allowed})`
+          : `unknown metric type "${word}" (expected one of ${allowed})`,
+      );
+    }
+    md.type = type;
+    return false;
+  }
+
+  #metadataFor(name: string): MutableMetadata {
+    let md = this.#metadata.get(name);
+    if (md === undefined) {
+      md = { name, type: "unknown", help: "", unit: "" };
+      this.#metadata.set(name, md);
+    }
+    return md;
+  }
+
+  /** Parses `name{labels} value [timestamp] [# exemplar]` on `[start, end)`. */
+  #parseSample(start: number, end: number): void {
+    const text = this.#text;
+    let i = start;
+    const pairs: string[] = [];
+    const c = text.charCodeAt(i);
+    if (c !== LBRACE) {
+      if (!isNameStart(c)) this.#fail(`expected a metric name or "{", found ${describe(text, i, end)}`);
+      i++;
+      while (i < end && isNameChar(text.charCodeAt(i), true)) i++;
+      pairs.push(METRIC_NAME, text.slice(start, i));
+    }
+    const braces = i < end && text.charCodeAt(i) === LBRACE;
+    if (braces) i = this.#labelSet(i, end, pairs);
+    if (pairs.length === 0 || pairs[0] !== METRIC_NAME) {
+      this.#fail("expected a metric name before or inside the braces");
+    }
+    if (pairs[1] === "") this.#fail("empty metric name");
+
+    // Value: after a blank, which may be left out after "}".
+    if (i < end && !braces && !isBlank(text.charCodeAt(i))) {
+      this.#fail(`expected "{" or a blank after metric name "${pairs[1]}", found ${describe(text, i, end)}`);
+    }
+    i = skipBlanks(text, i, end);
+    if (i === end) this.#fail(`expected a value after "${pairs[1]}"`);
+    let tokStart = i;
+    while (i < end && !isBlank(text.charCodeAt(i))) i++;
+    const value = parseValue(text.slice(tokStart, i));
+    if (value === undefined) this.#fail(`expected a number as value, found "${text.slice(tokStart, i)}"`);
+
+    // Optional timestamp, then (OpenMetrics only) an optional exemplar after "#", which is ignored.
+    let timestamp: number | undefined;
+    i = skipBlanks(text, i, end);
+    if (i < end && !(this.#om && text.charCodeAt(i) === HASH)) {
+      tokStart = i;
+      while (i < end && !isBlank(text.charCodeAt(i))) i++;
+      const tok = text.slice(tokStart, i);
+      timestamp = this.#om ? parseSecondsAsMs(tok) : parseIntegerMs(tok);
+      if (timestamp === undefined) {
+        this.#fail(
+          this.#om
+            ? `expected a timestamp in seconds or "#", found "${tok}"`
+            : `expected an integer timestamp in milliseconds, found "${tok}"`,
+        );
+      }
+      i = skipBlanks(text, i, end);
+      if (i < end && !(this.#om && text.charCodeAt(i) === HASH)) {
+        this.#fail(`expected end of line after the timestamp, found ${describe(text, i, end)}`);
+      }
+    }
+
+    const labels = this.#labels(pairs);
+    this.#samples.push(timestamp === undefined ? { labels, value } : { labels, value, timestamp });
+  }
+
+  /**
+   * Parses `{name="value", …}` starting at the `{` at `start`, appending to `pairs`; a lone quoted
+   * string is the metric name. Returns the position after the `}`.
+   */
+  #labelSet(start: number, end: number, pairs: string[]): number {
+    const text = this.#text;
+    let i = start + 1;
+    for (;;) {
+      i = skipBlanks(text, i, end);
+      if (i >= end) this.#fail('expected a label name or "}", found end of line');
+      let c = text.charCodeAt(i);
+      if (c === RBRACE) return i + 1;
+      let name: string;
+      if (c === QUOTE) {
+        i = this.#quoted(i, end);
+        name = this.#str;
+        i = skipBlanks(text, i, end);
+        c = text.charCodeAt(i);
+        if (i < end && (c === COMMA || c === RBRACE)) {
+          // {"my.metric", …}: the metric name.
+          if (pairs.length > 0 && pairs[0] === METRIC_NAME) this.#fail(`metric name given twice ("${name}")`);
+          if (name === "") this.#fail("empty metric name");
+          pairs.unshift(METRIC_NAME, name);
+          if (c === COMMA) i++;
+          continue;
+        }
+      } else {
+        const nameStart = i;
+        if (!isNameStart(c) || c === COLON) {
+          this.#fail(`expected a label name or "}", found ${describe(text, i, end)}`);
+        }
+        i++;
+        while (i < end && isNameChar(text.charCodeAt(i), false)) i++;
+        name = text.slice(nameStart, i);
+        i = skipBlanks(text, i, end);
+      }
+      if (name === "") this.#fail("empty label name");
+      if (i >= end || text.charCodeAt(i) !== EQUALS) {
+        this.#fail(`expected "=" after label name "${name}", found ${describe(text, i, end)}`);
+      }
+      i = skipBlanks(text, i + 1, end);
+      if (i >= end || text.charCodeAt(i) !== QUOTE) {
+        this.#fail(`expected a quoted value for label "${name}", found ${describe(text, i, end)}`);
+      }
+      i = this.#quoted(i, end);
+      if (name === METRIC_NAME && pairs.length > 0 && pairs[0] === METRIC_NAME) {
+        this.#fail(`metric name given twice ("${this.#str}")`);
+      }
+      if (name === METRIC_NAME) pairs.unshift(name, this.#str);
+      else pairs.push(name, this.#str);
+      i = skipBlanks(text, i, end);
+      c = text.charCodeAt(i);
+      if (i < end && c === COMMA) i++;
+      else if (i >= end || c !== RBRACE) {
+        this.#fail(`expected "," or "}" after the value of label "${name}", found ${describe(text, i, end)}`);
+      }
+    }
+  }
+
+  /**
+   * Reads a metric name, plain or quoted, at `start`; stores it in `#str` and returns the position
+   * after it. `what` names the expectation in the error.
+   */
+  #metricNameToken(start: number, end: number, what: string): number {
+    const text = this.#text;
+    if (start < end && text.charCodeAt(start) === QUOTE) {
+      const i = this.#quoted(start, end);
+      if (this.#str === "") this.#fail(`expected ${what}, found ""`);
+      return i;
+    }
+    let i = start;
+    if (i >= end || !isNameStart(text.charCodeAt(i)))
+      this.#fail(`expected ${what}, found ${describe(text, i, end)}`);
+    i++;
+    while (i < end && isNameChar(text.charCodeAt(i), true)) i++;
+    this.#str = text.slice(start, i);
+    return i;
+  }
+
+  /**
+   * Reads the double-quoted string whose opening quote is at `start`, undoing the escapes `\\`, `\"`
+   * and `\n` (any other backslash is kept as written). Stores it in `#str`; returns the position after
+   * the closing quote.
+   */
+  #quoted(start: number, end: number): number {
+    const text = this.#text;
+    let i = start + 1;
+    let segment = i;
+    let out = "";
+    while (i < end) {
+      const c = text.charCodeAt(i);
+      if (c === QUOTE) {
+        this.#str = segment === start + 1 ? text.slice(segment, i) : out + text.slice(segment, i);
+        return i + 1;
+      }
+      if (c === BACKSLASH) {
+        if (i + 1 >= end) break;
+        const next = text.charCodeAt(i + 1);
+        if (next === BACKSLASH || next === QUOTE || next === 110 /* n */) {
+          out += text.slice(segment, i) + (next === 110 ? "\n" : String.fromCharCode(next));
+          i += 2;
+          segment = i;
+          continue;
+        }
+      }
+      i++;
+    }
+    return this.#fail(`unterminated quoted string starting at column ${start - this.#lineBegin + 1}`);
+  }
+
+  /**
+   * The label set of `pairs` (`__name__` first, then as written), which it may reorder; repeated label
+   * names are an error.
+   */
+  #labels(pairs: string[]): Labels {
+    const n = pairs.length;
+    if (n > 64) {
+      // Many labels: sort in O(n log n), and find repeats with a set.
+      const seen = new Set<string>();
+      for (let k = 0; k < n; k += 2) {
+        const name = pairs[k]!;
+        if (seen.has(name)) this.#fail(`label "${name}" appears twice`);
+        seen.add(name);
+      }
+      return Labels.fromPairs(pairs);
+    }
+    // Few labels, usually written sorted already: an insertion sort in place costs one comparison per
+    // label then, and finds repeated names on the way.
+    let empty = false;
+    for (let k = 0; k < n; k += 2) {
+      const name = pairs[k]!;
+      const value = pairs[k + 1]!;
+      if (value === "") empty = true;
+      let j = k - 2;
+      while (j >= 0 && pairs[j]! > name) {
+        pairs[j + 2] = pairs[j]!;
+        pairs[j + 3] = pairs[j + 1]!;
+        j -= 2;
+      }
+      if (j >= 0 && pairs[j] === name) this.#fail(`label "${name}" appears twice`);
+      pairs[j + 2] = name;
+      pairs[j + 3] = value;
+    }
+    if (!empty) return Labels.fromSortedPairsUnsafe(pairs);
+    // An empty value means "no such label".
+    const kept: string[] = [];
+    for (let k = 0; k < n; k += 2) if (pairs[k + 1] !== "") kept.push(pairs[k]!, pairs[k + 1]!);
+    return Labels.fromSortedPairsUnsafe(kept);
+  }
+
+  #fail(what: string): never {
+    const format = this.#om ? "OpenMetrics" : "text exposition";
+    throw new WireError("parse", `${format} line ${this.#line}: ${what}`);
+  }
+}
+
+function isBlank(c: number): boolean {
+  return c === SPACE || c === TAB;
+}
+
+function skipBlanks(text: string, i: number, end: number): number {
+  while (i < end && isBlank(text.charCodeAt(i))) i++;
+  return i;
+}
+
+function isUpper(c: number): boolean {
+  return c >= 65 && c <= 90;
+}
+
+/** `[a-zA-Z_:]`: the first character of a metric name (label names exclude `:`). */
+function isNameStart(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === UNDERSCORE || c === COLON;
+}
+
+/** `[a-zA-Z0-9_]`, plus `:` in metric names. */
+function isNameChar(c: number, colon: boolean): boolean {
+  return (
+    (c >= 97 && c <= 122) ||
+    (c >= 65 && c <= 90) ||
+    (c >= 48 && c <= 57) ||
+    c === UNDERSCORE ||
+    (colon && c === COLON)
+  );
+}
+
+/** A human description of the character at `i` for error messages. */
+function describe(text: string, i: number, end: number): string {
+  if (i >= end) return "end of line";
+  const c = text.codePointAt(i)!;
+  return c < SPACE || c === 127
+    ? `character U+${c.toString(16).padStart(4, "0")}`
+    : `"${String.fromCodePoint(c)}"`;
+}
+
+/**
+ * A sample value: a decimal or exponent float, or (any case) `NaN`, `Inf`, `Infinity` with an optional
+ * sign. `undefined` when `tok` is none of these.
+ */
+function parseValue(tok: string): number | undefined {
+  if (isDecimal(tok)) {
+    const v = Number(tok);
+    return Number.isNaN(v) ? undefined : v;
+  }
+  switch (tok.toLowerCase()) {
+    case "nan":
+      return Number.NaN;
+    case "inf":
+    case "+inf":
+    case "infinity":
+    case "+infinity":
+      return Number.POSITIVE_INFINITY;
+    case "-inf":
+    case "-infinity":
+      return Number.NEGATIVE_INFINITY;
+    default:
+      return undefined;
+  }
+}
+
+/** Whether `tok` holds only `[0-9.eE+-]` and at least one digit, the characters of a finite float. */
+function isDecimal(tok: string): boolean {
+  let digit = false;
+  for (let k = 0; k < tok.length; k++) {
+    const c = tok.charCodeAt(k);
+    if (c >= 48 && c <= 57) digit = true;
+    else if (c !== 46 && c !== 101 && c !== 69 && c !== 43 && c !== 45) return false;
+  }
+  return digit;
+}
+
+/** A text-format timestamp: an optionally signed integer of milliseconds, within ±(2^53 - 1). */
+function parseIntegerMs(tok: string): number | undefined {
+  const first = tok.charCodeAt(0);
+  let k = first === 45 || first === 43 ? 1 : 0;
+  if (k === tok.length) return undefined;
+  for (; k < tok.length; k++) {
+    const c = tok.charCodeAt(k);
+    if (c < 48 || c > 57) return undefined;
+  }
+  const v = Number(tok);
+  return Number.isSafeInteger(v) ? (v === 0 ? 0 : v) : undefined;
+}
+
+/**
+ * An OpenMetrics timestamp: float seconds, rounded to whole milliseconds. Exact for decimal seconds
+ * with at most three fractional digits within about ±2^43 ms (the year 2248).
+ */
+function parseSecondsAsMs(tok: string): number | undefined {
+  if (!isDecimal(tok)) return undefined;
+  const s = Number(tok);
+  if (!Number.isFinite(s)) return undefined;
+  const ms = Math.round(s * 1000);
+  if (!Number.isSafeInteger(ms)) return undefined;
+  return ms === 0 ? 0 : ms;
+}
+
+/**
+ * A HELP docstring from `[start, end)`, undoing `\\` and `\n` (and `\"` in OpenMetrics); other
+ * backslashes are kept as written.
+ */
+function unescapeHelp(text: string, start: number, end: number, om: boolean): string {
+  let first = start;
+  while (first < end && text.charCodeAt(first) !== BACKSLASH) first++;
+  if (first >= end) return text.slice(start, end);
+  let out = "";
+  let segment = start;
+  for (let i = first; i < end - 1; i++) {
+    if (text.charCodeAt(i) !== BACKSLASH) continue;
+    const next = text.charCodeAt(i + 1);
+    if (next === BACKSLASH || next === 110 /* n */ || (om && next === QUOTE)) {
+      out += text.slice(segment, i) + (next === 110 ? "\n" : String.fromCharCode(next));
+      i++;
+      segment = i + 1;
+    }
+  }
+  return out + text.slice(segment, end);
+}
