@@ -1,0 +1,1 @@
+export { MemoryStorage, type TenantStats } from "./memory-storage.js";

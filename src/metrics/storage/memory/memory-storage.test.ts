@@ -1,0 +1,29 @@
+import { describe, expect, it } from "vitest";
+import { newCtx } from "../../../model/context.js";
+import { Labels } from "../../../model/labels.js";
+import { Matcher } from "../../../model/matcher.js";
+import { collectSeries } from "../series-set.js";
+import { runStorageConformance } from "../storage-conformance.testlib.js";
+import { MemoryStorage } from "./memory-storage.js";
+
+runStorageConformance("memory", () => new MemoryStorage(3_600_000));
+
+describe("MemoryStorage", () => {
+  it("drops samples past the retention and forgets empty series", async () => {
+    const store = new MemoryStorage(10_000);
+    const ctx = newCtx(["t"]);
+    const app = store.appender(ctx);
+    app.append(Labels.fromRecord({ __name__: "old" }), 1_000, 1);
+    app.append(Labels.fromRecord({ __name__: "new" }), 1_000, 1);
+    app.append(Labels.fromRecord({ __name__: "new" }), 20_000, 2);
+    await app.commit();
+    expect(store.stats()).toEqual([{ tenant: "t", activeSeries: 2, samples: 3 }]);
+    store.truncate(25_000);
+    expect(store.stats()).toEqual([{ tenant: "t", activeSeries: 1, samples: 1 }]);
+    const q = store.querier(ctx, 0, 1e15);
+    const names = collectSeries(await q.select([new Matcher("=~", "__name__", ".+")])).map((s) =>
+      s.labels.get("__name__"),
+    );
+    expect(names).toEqual(["new"]);
+  });
+});

@@ -1,0 +1,248 @@
+import { readFileSync } from "node:fs";
+import { parse as parseYAML } from "yaml";
+import { z } from "zod";
+import { parseDurationMs } from "../lib/duration/duration.js";
+
+const MiB = 1024 * 1024;
+
+/** A Prometheus duration string (`15s`, `1h30m`) read as milliseconds. */
+const duration = z.string().transform((text, ctx) => {
+  const ms = parseDurationMs(text);
+  if (ms === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      message: `expected a duration such as "15s" or "1h30m", got ${JSON.stringify(text)}`,
+    });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const port = z.number().int().min(0).max(65535);
+const tlsFiles = z.strictObject({ cert_file: z.string(), key_file: z.string(), ca_file: z.string() });
+
+const scrapeConfig = z.strictObject({
+  job_name: z.string().min(1),
+  scheme: z.enum(["http", "https"]).default("http"),
+  metrics_path: z.string().default("/metrics"),
+  scrape_interval: duration.optional(),
+  scrape_timeout: duration.optional(),
+  static_configs: z
+    .array(
+      z.strictObject({
+        targets: z.array(z.string().min(1)),
+        labels: z.record(z.string(), z.string()).default({}),
+      }),
+    )
+    .default([]),
+});
+
+/** The agent's configuration (`mirador agent --config FILE`, or built by `mirador up` per demo cluster). */
+export const agentConfigSchema = z.strictObject({
+  /** The cluster this agent ships for; becomes the `cluster` label and must match its certificate. */
+  cluster: z.string().min(1),
+  /** The seed gateway's remote-write URL. */
+  remote_write_url: z.string().url(),
+  tls: tlsFiles,
+  /** The agent's own HTTP port (its /metrics and health); 0 picks a free one. */
+  http_listen_address: z.string().default("127.0.0.1"),
+  http_port: port.default(9702),
+  scrape_interval: duration.prefault("15s"),
+  scrape_timeout: duration.prefault("10s"),
+  external_labels: z.record(z.string(), z.string()).default({}),
+  host_collector: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      proc_path: z.string().default("/proc"),
+      sys_path: z.string().default("/sys"),
+    })
+    .prefault({}),
+  /** Scrape the agent's own /metrics. */
+  self_scrape: z.boolean().default(true),
+  scrape_configs: z.array(scrapeConfig).default([]),
+  remote_write: z
+    .strictObject({
+      batch_max_samples: z.number().int().positive().default(2000),
+      max_backoff: duration.prefault("30s"),
+      timeout: duration.prefault("30s"),
+    })
+    .prefault({}),
+});
+
+/** The seed's configuration (`mirador server` and `mirador up`). */
+export const serverConfigSchema = z.strictObject({
+  data_dir: z.string().default("./data"),
+  log_level: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  server: z
+    .strictObject({
+      http_listen_address: z.string().default("127.0.0.1"),
+      http_port: port.default(9700),
+      /** How long SIGTERM waits for in-flight requests before cutting them. */
+      shutdown_grace: duration.prefault("10s"),
+      max_query_body_bytes: z.number().int().positive().default(MiB),
+    })
+    .prefault({}),
+  gateway: z
+    .strictObject({
+      listen_address: z.string().default("127.0.0.1"),
+      port: port.default(9701),
+      /** Names and addresses put in the gateway's serving certificate. */
+      hosts: z.array(z.string()).default(["localhost", "127.0.0.1"]),
+      /** Where to forward writes when the metrics role runs in another process (its /api/v1/push URL). */
+      forward_url: z.string().url().optional(),
+    })
+    .prefault({}),
+  metrics: z
+    .strictObject({
+      /** Largest compressed remote-write body accepted. */
+      max_write_body_bytes: z
+        .number()
+        .int()
+        .positive()
+        .default(16 * MiB),
+      /** Largest remote-write body after snappy decompression (a snappy bomb is refused, not expanded). */
+      max_write_decompressed_bytes: z
+        .number()
+        .int()
+        .positive()
+        .default(64 * MiB),
+      /** In-memory store: samples older than this are dropped. */
+      retention: duration.prefault("6h"),
+      query_timeout: duration.prefault("2m"),
+      max_samples_per_query: z.number().int().positive().default(50_000_000),
+    })
+    .prefault({}),
+  registry: z
+    .strictObject({
+      /** Lifetime of issued agent certificates. */
+      client_cert_lifetime: duration.prefault("90d"),
+    })
+    .prefault({}),
+  demo: z
+    .strictObject({
+      clusters: z.number().int().min(0).max(50).default(2),
+      scrape_interval: duration.prefault("15s"),
+    })
+    .prefault({}),
+});
+
+/** A validated server configuration (durations in ms). */
+export type ServerConfig = z.output<typeof serverConfigSchema>;
+/** A validated agent configuration (durations in ms). */
+export type AgentConfig = z.output<typeof agentConfigSchema>;
+/** A scrape job of the agent. */
+export type ScrapeConfig = z.output<typeof scrapeConfig>;
+
+/** A configuration that failed to load or validate; the message names the file, the key and what was expected. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+/** Where a setting came from, for error messages. */
+type Source = { kind: "file"; path: string } | { kind: "env" } | { kind: "flags" };
+
+/**
+ * Loads a configuration: schema defaults, overlaid by the YAML file (if any), then the environment
+ * (`MIRADOR_*` variables listed in {@link envOverrides}), then command-line flags — a flag beats the file.
+ * Throws {@link ConfigError} naming the file, the key and what was expected.
+ */
+export function loadConfig<S extends z.ZodType>(
+  schema: S,
+  opts: { file?: string; env?: Record<string, unknown>; flags?: Record<string, unknown> },
+): z.output<S> {
+  let raw: Record<string, unknown> = {};
+  const sources: Source[] = [];
+  if (opts.file !== undefined) {
+    raw = readYAMLFile(opts.file);
+    sources.push({ kind: "file", path: opts.file });
+  }
+  if (opts.env && Object.keys(opts.env).length > 0) {
+    raw = deepMerge(raw, opts.env);
+    sources.push({ kind: "env" });
+  }
+  if (opts.flags && Object.keys(opts.flags).length > 0) {
+    raw = deepMerge(raw, opts.flags);
+    sources.push({ kind: "flags" });
+  }
+  const result = schema.safeParse(raw);
+  if (result.success) return result.data;
+  const where = opts.file !== undefined ? `config file ${opts.file}` : "configuration";
+  const lines = result.error.issues.map(
+    (issue) => `  ${issue.path.join(".") || "(top level)"}: ${describeIssue(issue)}`,
+  );
+  throw new ConfigError(`invalid ${where}:\n${lines.join("\n")}`);
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === "unrecognized_keys")
+    return `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => JSON.stringify(k)).join(", ")}`;
+  return issue.message;
+}
+
+function readYAMLFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${path}: ${(err as Error).message}`);
+  }
+  let doc: unknown;
+  try {
+    doc = parseYAML(text);
+  } catch (err) {
+    throw new ConfigError(`config file ${path} is not valid YAML: ${(err as Error).message}`);
+  }
+  if (doc === null || doc === undefined) return {};
+  if (typeof doc !== "object" || Array.isArray(doc))
+    throw new ConfigError(`config file ${path}: expected a mapping at the top level`);
+  return doc as Record<string, unknown>;
+}
+
+/** Merges `b` into `a` recursively; b's scalars and arrays win. Neither input is changed. */
+export function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    const prev = out[k];
+    out[k] = isPlainObject(prev) && isPlainObject(v) ? deepMerge(prev, v) : v;
+  }
+  return out;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/**
+ * The server settings the environment may set: `MIRADOR_DATA_DIR`, `MIRADOR_HTTP_PORT`,
+ * `MIRADOR_GATEWAY_PORT`, `MIRADOR_LOG_LEVEL`. Numbers stay strings when they are not numbers, so
+ * validation reports them.
+ */
+export function envOverrides(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const set = (path: readonly string[], value: unknown) => setPath(out, path, value);
+  if (env.MIRADOR_DATA_DIR) set(["data_dir"], env.MIRADOR_DATA_DIR);
+  if (env.MIRADOR_LOG_LEVEL) set(["log_level"], env.MIRADOR_LOG_LEVEL);
+  if (env.MIRADOR_HTTP_PORT) set(["server", "http_port"], numberOrString(env.MIRADOR_HTTP_PORT));
+  if (env.MIRADOR_GATEWAY_PORT) set(["gateway", "port"], numberOrString(env.MIRADOR_GATEWAY_PORT));
+  return out;
+}
+
+/** A flag or variable's text as a number when it is one, else the text (so validation can name it). */
+export function numberOrString(text: string): number | string {
+  const n = Number(text);
+  return text.trim() !== "" && Number.isFinite(n) ? n : text;
+}
+
+/** Sets `value` at a nested `path` of `obj`, creating the objects on the way. */
+export function setPath(obj: Record<string, unknown>, path: readonly string[], value: unknown): void {
+  let node = obj;
+  for (const key of path.slice(0, -1)) {
+    const next = isPlainObject(node[key]) ? node[key] : {};
+    node[key] = next;
+    node = next;
+  }
+  node[path[path.length - 1]!] = value;
+}
