@@ -12,7 +12,10 @@ export interface Ctx {
 }
 
 /** A context for `tenants`, optionally bounded by `timeoutMs` and chained to a parent signal. */
-export function newCtx(tenants: readonly string[], opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Ctx {
+export function newCtx(
+  tenants: readonly string[],
+  opts: { signal?: AbortSignal; timeoutMs?: number } = {},
+): Ctx {
   if (tenants.length === 0) throw new Error("newCtx: a context needs at least one tenant");
   const signals: AbortSignal[] = [];
   if (opts.signal) signals.push(opts.signal);

@@ -17,7 +17,9 @@ export class Matcher {
       try {
         this.#re = new RegExp(`^(?:${value})$`, "su");
       } catch (err) {
-        throw new Error(`invalid regular expression ${JSON.stringify(value)} for label ${name}: ${(err as Error).message}`);
+        throw new Error(
+          `invalid regular expression ${JSON.stringify(value)} for label ${name}: ${(err as Error).message}`,
+        );
       }
     }
   }
