@@ -1,0 +1,101 @@
+import type { ServerResponse } from "node:http";
+import { readBody } from "../server/http/body.js";
+import { requireLoopback } from "../server/http/loopback.js";
+import { sendText } from "../server/http/reply.js";
+import type { RouteRequest } from "../server/http/router.js";
+import { writeTenant } from "../server/http/tenant.js";
+import type { Role, RoleEnv } from "../server/role.js";
+import { VERSION } from "../server/version.js";
+import { registerPromApi } from "./api/prom-api.js";
+import { IngestStats } from "./ingest/ingest-stats.js";
+import { type ReceiveResult, RemoteWriteReceiver } from "./ingest/remote-write-receiver.js";
+import { Engine } from "./promql/index.js";
+import { MemoryStorage } from "./storage/memory/index.js";
+
+const RETENTION_SWEEP_MS = 60_000;
+
+/**
+ * The `metrics` role: remote-write ingest, the per-tenant store and the Prometheus query API on
+ * the seed's HTTP port. Other roles in the same process reach its store and ingest through the
+ * fields below (the gateway forwards writes to {@link ingest} without another HTTP hop).
+ */
+export class MetricsRole implements Role {
+  readonly name = "metrics";
+  readonly storage: MemoryStorage;
+  readonly stats = new IngestStats();
+  readonly receiver: RemoteWriteReceiver;
+  #sweep: NodeJS.Timeout | undefined;
+  #running = false;
+
+  constructor(private readonly env: RoleEnv) {
+    const cfg = env.config.metrics;
+    this.storage = new MemoryStorage(cfg.retention);
+    this.receiver = new RemoteWriteReceiver(
+      this.storage,
+      this.stats,
+      { maxDecompressedBytes: cfg.max_write_decompressed_bytes },
+      env.metrics,
+    );
+  }
+
+  async start(): Promise<void> {
+    const { router, config } = this.env;
+    const push = async (r: RouteRequest) => {
+      requireLoopback(r.raw);
+      const tenant = writeTenant(r.raw);
+      const body = await readBody(r.raw, config.metrics.max_write_body_bytes, "metrics.max_write_body_bytes");
+      const result = await this.ingest(
+        tenant,
+        r.raw.headers["content-type"],
+        r.raw.headers["content-encoding"],
+        body,
+      );
+      answerWrite(r.res, result);
+    };
+    router.on("POST", "/api/v1/push", push, { errors: "text" });
+    router.on("POST", "/api/v1/write", push, { errors: "text" });
+    registerPromApi(router, {
+      queryable: this.storage,
+      engine: new Engine({ maxSamples: config.metrics.max_samples_per_query }),
+      queryTimeoutMs: config.metrics.query_timeout,
+      maxBodyBytes: config.server.max_query_body_bytes,
+      version: VERSION,
+    });
+    this.#sweep = setInterval(() => this.storage.truncate(Date.now()), RETENTION_SWEEP_MS).unref();
+    this.#running = true;
+  }
+
+  /** Ingests one remote-write body for `tenant` (the gateway's in-process path). */
+  ingest(
+    tenant: string,
+    contentType: string | undefined,
+    contentEncoding: string | undefined,
+    body: Uint8Array,
+  ): Promise<ReceiveResult> {
+    return this.receiver.receive(tenant, { contentType, contentEncoding }, body);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#sweep);
+    this.#running = false;
+  }
+
+  ready(): boolean {
+    return this.#running;
+  }
+}
+
+/** 204 when everything was written; 400 (not retried) listing what was refused otherwise. */
+export function answerWrite(res: ServerResponse, result: ReceiveResult): void {
+  if (result.refused === 0) {
+    res.writeHead(204).end();
+    return;
+  }
+  const more =
+    result.refused > result.errors.length ? `\n(and ${result.refused - result.errors.length} more)` : "";
+  sendText(
+    res,
+    400,
+    `${result.refused} samples refused, ${result.samplesWritten} written:\n${result.errors.join("\n")}${more}\n`,
+  );
+}

@@ -1,0 +1,229 @@
+import { type Labels, METRIC_NAME } from "../../model/labels.js";
+import { formatFloatF, parseGoFloat } from "./float-text.js";
+import { bucketByStep } from "./step-buckets.js";
+import { quoteString } from "./string-literal.js";
+import { type EvalSeries, SeriesAccumulator, type StepGrid } from "./value.js";
+
+/**
+ * `histogram_quantile` and `histogram_fraction` over classic histograms: series that differ only
+ * in `le` (and the metric name) form one histogram, whose buckets are read at each step.
+ * Observations are assumed spread linearly inside a bucket; the first bucket starts at 0 when its
+ * upper bound is positive. Native histograms are not stored by Mirador, so none are handled.
+ */
+
+const BUCKET_LABEL = "le";
+const EXCLUDED: ReadonlySet<string> = new Set([METRIC_NAME, BUCKET_LABEL]);
+
+let boundsBuf = new Float64Array(32);
+let countsBuf = new Float64Array(32);
+
+/**
+ * The `q` quantile of `n` buckets given as upper bounds and cumulative counts (any order; the
+ * arrays are reordered in place). NaN without a `+Inf` bucket, with fewer than two buckets or with
+ * no observations; −Inf for q < 0, +Inf for q > 1. Counts that are not monotonic are corrected
+ * first, tiny float errors by levelling and real decreases by taking the running maximum.
+ */
+export function bucketQuantile(q: number, bounds: Float64Array, counts: Float64Array, count: number): number {
+  if (Number.isNaN(q)) return Number.NaN;
+  if (q < 0) return Number.NEGATIVE_INFINITY;
+  if (q > 1) return Number.POSITIVE_INFINITY;
+  if (count === 0) return Number.NaN;
+  const n = normalise(bounds, counts, count);
+  if (bounds[n - 1] !== Number.POSITIVE_INFINITY) return Number.NaN;
+  if (n < 2) return Number.NaN;
+  const observations = counts[n - 1]!;
+  if (observations === 0) return Number.NaN;
+  let rank = q * observations;
+  let b = 0;
+  while (b < n - 1 && !(counts[b]! >= rank)) b++;
+  if (b === n - 1) return bounds[n - 2]!;
+  if (b === 0 && bounds[0]! <= 0) return bounds[0]!;
+  let start = 0;
+  const end = bounds[b]!;
+  let inBucket = counts[b]!;
+  if (b > 0) {
+    start = bounds[b - 1]!;
+    inBucket -= counts[b - 1]!;
+    rank -= counts[b - 1]!;
+  }
+  return start + (end - start) * (rank / inBucket);
+}
+
+function sortBuckets(bounds: Float64Array, counts: Float64Array, n: number): void {
+  let sorted = true;
+  for (let i = 1; i < n && sorted; i++) if (bounds[i - 1]! > bounds[i]!) sorted = false;
+  if (sorted) return;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => bounds[a]! - bounds[b]!);
+  const b2 = Float64Array.from(order, (i) => bounds[i]!);
+  const c2 = Float64Array.from(order, (i) => counts[i]!);
+  bounds.set(b2);
+  counts.set(c2);
+}
+
+/**
+ * Sorts buckets by upper bound, merges equal bounds and repairs non-monotonic counts (levelling
+ * float noise, then taking the running maximum). Returns the number of buckets left.
+ */
+function normalise(bounds: Float64Array, counts: Float64Array, count: number): number {
+  sortBuckets(bounds, counts, count);
+  let n = 0;
+  for (let i = 0; i < count; i++) {
+    if (n > 0 && bounds[n - 1] === bounds[i]) {
+      counts[n - 1]! += counts[i]!;
+    } else {
+      bounds[n] = bounds[i]!;
+      counts[n] = counts[i]!;
+      n++;
+    }
+  }
+  let prev = counts[0]!;
+  for (let i = 1; i < n; i++) {
+    const cur = counts[i]!;
+    const d = Math.abs(cur - prev);
+    if (d === 0) continue;
+    if (d / cur <= 1e-12) counts[i] = prev;
+    else prev = cur;
+  }
+  let max = counts[0]!;
+  for (let i = 1; i < n; i++) {
+    if (counts[i]! > max) max = counts[i]!;
+    else if (counts[i]! < max) counts[i] = max;
+  }
+  return n;
+}
+
+/**
+ * How many observations of the normalised buckets lie at or below `x`, interpolating linearly
+ * inside a bucket. A point inside a bucket of infinite width snaps to the bucket's finite bound.
+ */
+function rankAt(x: number, bounds: Float64Array, counts: Float64Array, n: number): number {
+  if (x === Number.NEGATIVE_INFINITY) return 0;
+  if (x === Number.POSITIVE_INFINITY) return counts[n - 1]!;
+  for (let i = 0; i < n; i++) {
+    const b = bounds[i]!;
+    if (x > b) continue;
+    const a = i > 0 ? bounds[i - 1]! : b > 0 ? 0 : Number.NEGATIVE_INFINITY;
+    const below = i > 0 ? counts[i - 1]! : 0;
+    if (x <= a) return below;
+    if (a === Number.NEGATIVE_INFINITY) return counts[i]!;
+    if (b === Number.POSITIVE_INFINITY) return below;
+    return below + ((counts[i]! - below) * (x - a)) / (b - a);
+  }
+  return counts[n - 1]!;
+}
+
+/**
+ * The fraction of observations between `lower` and `upper` in `count` buckets (reordered in
+ * place), interpolating linearly inside buckets (see {@link rankAt}). NaN without a `+Inf`
+ * bucket, without observations, or for a NaN limit; 0 when `lower >= upper`.
+ */
+export function bucketFraction(
+  lower: number,
+  upper: number,
+  bounds: Float64Array,
+  counts: Float64Array,
+  count: number,
+): number {
+  if (count === 0) return Number.NaN;
+  const n = normalise(bounds, counts, count);
+  if (bounds[n - 1] !== Number.POSITIVE_INFINITY) return Number.NaN;
+  const total = counts[n - 1]!;
+  if (total === 0 || Number.isNaN(lower) || Number.isNaN(upper)) return Number.NaN;
+  if (lower >= upper) return 0;
+  return (rankAt(upper, bounds, counts, n) - rankAt(lower, bounds, counts, n)) / total;
+}
+
+function ensureCapacity(n: number): void {
+  if (boundsBuf.length >= n) return;
+  const cap = Math.max(n, boundsBuf.length * 2);
+  boundsBuf = new Float64Array(cap);
+  countsBuf = new Float64Array(cap);
+}
+
+interface Group {
+  readonly labels: Labels;
+  readonly members: EvalSeries[];
+  readonly bounds: number[];
+}
+
+/** Groups bucket series into histograms; series with a missing or malformed `le` are skipped with a warning. */
+function groupBuckets(series: readonly EvalSeries[], warn: (message: string) => void): Group[] {
+  const groups = new Map<string, Group>();
+  for (const s of series) {
+    const le = parseGoFloat(s.labels.get(BUCKET_LABEL));
+    if (le === undefined) {
+      warn(
+        `PromQL warning: bucket label "le" is missing or has a malformed value of ${quoteString(s.labels.get(BUCKET_LABEL))} for metric name ${quoteString(s.labels.get(METRIC_NAME))}`,
+      );
+      continue;
+    }
+    const labels = s.labels.without(EXCLUDED);
+    const key = labels.key();
+    let g = groups.get(key);
+    if (!g) {
+      g = { labels, members: [], bounds: [] };
+      groups.set(key, g);
+    }
+    g.members.push(s);
+    g.bounds.push(le);
+  }
+  return [...groups.values()];
+}
+
+/** Computes `f(step, bounds, counts, n)` for every histogram at every step where it has buckets. */
+function perHistogram(
+  series: readonly EvalSeries[],
+  grid: StepGrid,
+  warn: (message: string) => void,
+  f: (step: number, bounds: Float64Array, counts: Float64Array, n: number) => number,
+): EvalSeries[] {
+  const acc = new SeriesAccumulator();
+  for (const g of groupBuckets(series, warn)) {
+    const buckets = bucketByStep(g.members, grid);
+    const h = acc.handle(g.labels, false);
+    for (let i = 0; i + 1 < buckets.offsets.length; i++) {
+      const from = buckets.offsets[i]!;
+      const to = buckets.offsets[i + 1]!;
+      if (from === to) continue;
+      ensureCapacity(to - from);
+      for (let p = from; p < to; p++) {
+        boundsBuf[p - from] = g.bounds[buckets.owner[p]!]!;
+        countsBuf[p - from] = buckets.values[p]!;
+      }
+      const step = buckets.first + i;
+      acc.push(h, grid.start + step * grid.step, f(step, boundsBuf, countsBuf, to - from));
+    }
+  }
+  return acc.series();
+}
+
+/** `histogram_quantile` over bucket series with per-step quantiles `qs`; warns once about a φ outside [0, 1]. */
+export function histogramQuantile(
+  series: readonly EvalSeries[],
+  qs: Float64Array,
+  grid: StepGrid,
+  warn: (message: string) => void,
+): EvalSeries[] {
+  let warned = false;
+  return perHistogram(series, grid, warn, (step, bounds, counts, n) => {
+    const q = qs[step]!;
+    if (!warned && (Number.isNaN(q) || q < 0 || q > 1)) {
+      warn(`PromQL warning: quantile value should be between 0 and 1, got ${formatFloatF(q)}`);
+      warned = true;
+    }
+    return bucketQuantile(q, bounds, counts, n);
+  });
+}
+
+/** `histogram_fraction` over bucket series with per-step limits. */
+export function histogramFraction(
+  series: readonly EvalSeries[],
+  lowers: Float64Array,
+  uppers: Float64Array,
+  grid: StepGrid,
+  warn: (message: string) => void,
+): EvalSeries[] {
+  return perHistogram(series, grid, warn, (step, bounds, counts, n) =>
+    bucketFraction(lowers[step]!, uppers[step]!, bounds, counts, n),
+  );
+}
