@@ -21,7 +21,12 @@ export function GraphPanel({ clusters, selected, onSelect }: GraphPanelProps) {
   const [rangeKey, setRangeKey] = useState(TIME_RANGES[0].key);
   const [runs, setRuns] = useState(0); // Bumped by "Run" so the same query runs again.
   // The last answer, with the step it was asked for, so it draws right while another range loads.
-  const [result, setResult] = useState<{ series: MatrixSeries[]; step: number } | null>(null);
+  const [result, setResult] = useState<{
+    series: MatrixSeries[];
+    step: number;
+    start: number;
+    end: number;
+  } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(false);
 
@@ -36,15 +41,13 @@ export function GraphPanel({ clusters, selected, onSelect }: GraphPanelProps) {
         return;
       }
       const end = Math.floor(Date.now() / 1000);
+      const start = end - range.seconds;
       const step = stepFor(range.seconds);
       setLoading(true);
       try {
-        const series = await queryRange(
-          { tenant: selected, signal },
-          { query, start: end - range.seconds, end, step },
-        );
+        const series = await queryRange({ tenant: selected, signal }, { query, start, end, step });
         if (signal.aborted) return;
-        setResult({ series, step });
+        setResult({ series, step, start, end });
         setError(null);
       } catch (e) {
         if (signal.aborted) return;
@@ -133,7 +136,7 @@ export function GraphPanel({ clusters, selected, onSelect }: GraphPanelProps) {
         </p>
       )}
       {result !== null && result.series.length > 0 && (
-        <QueryGraph series={result.series} step={result.step} />
+        <QueryGraph series={result.series} step={result.step} start={result.start} end={result.end} />
       )}
       {result?.series.length === 0 && <p class="empty">No data for this query and range.</p>}
       {selected === null && <p class="empty">Select a cluster to graph its metrics.</p>}

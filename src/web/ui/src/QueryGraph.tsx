@@ -13,12 +13,17 @@ export interface QueryGraphProps {
   series: readonly MatrixSeries[];
   /** The query's step in seconds; longer stretches without samples are drawn as gaps. */
   step: number;
+  /** The queried window (Unix seconds): the x axis always spans it, however little data there is. */
+  start: number;
+  end: number;
 }
 
 /** A uPlot line chart of a range query's series, with a legend, as wide as its container. */
-export function QueryGraph({ series, step }: QueryGraphProps) {
+export function QueryGraph({ series, step, start, end }: QueryGraphProps) {
   const host = useRef<HTMLDivElement>(null);
   const chart = useRef<uPlot | null>(null);
+  const queried = useRef({ start, end });
+  queried.current = { start, end };
 
   useEffect(() => {
     const el = host.current;
@@ -32,8 +37,12 @@ export function QueryGraph({ series, step }: QueryGraphProps) {
       return;
     }
     old?.destroy();
-    chart.current = new uPlot(options(labels, el.clientWidth), data, el);
-  }, [series, step]);
+    chart.current = new uPlot(
+      options(labels, el.clientWidth, () => [queried.current.start, queried.current.end]),
+      data,
+      el,
+    );
+  }, [series, step, start, end]);
 
   useEffect(() => {
     const el = host.current;
@@ -53,11 +62,12 @@ export function QueryGraph({ series, step }: QueryGraphProps) {
   return <div class="graph" ref={host} data-testid="query-graph" />;
 }
 
-function options(labels: readonly string[], width: number): uPlot.Options {
+function options(labels: readonly string[], width: number, xRange: () => uPlot.Range.MinMax): uPlot.Options {
   return {
     width,
     height: HEIGHT,
-    scales: { x: { time: true } },
+    // The queried window, not the data's extent: one sample must not stretch the axis over years.
+    scales: { x: { time: true, range: xRange } },
     axes: [
       { ...AXIS, space: 90 },
       { ...AXIS, size: 64 },
@@ -71,7 +81,6 @@ function options(labels: readonly string[], width: number): uPlot.Options {
         stroke: seriesColor(i),
         width: 1.5,
         spanGaps: false,
-        points: { show: false },
       })),
     ],
   };

@@ -1,0 +1,82 @@
+import { GatewayRole, HttpForwarder, LocalForwarder } from "../gateway/index.js";
+import { MetricsRole } from "../metrics/index.js";
+import { RegistryRole } from "../registry/index.js";
+import { WebRole } from "../web/index.js";
+import { ConfigError } from "./config.js";
+import { type Role, type RoleEnv, type RoleName, SEED_ROLES } from "./role.js";
+
+/**
+ * The module table: each role with the roles it cannot run without. Roles start in the order of
+ * {@link SEED_ROLES}, which is a dependency order, and stop in reverse.
+ */
+const DEPENDENCIES: Record<RoleName, readonly RoleName[]> = {
+  registry: [],
+  metrics: [],
+  gateway: ["registry"],
+  web: ["registry"],
+};
+
+/** The seed roles a process runs, created and wired together. */
+export interface SeedRoles {
+  readonly ordered: Role[];
+  readonly registry?: RegistryRole;
+  readonly metrics?: MetricsRole;
+  readonly gateway?: GatewayRole;
+  readonly web?: WebRole;
+}
+
+/**
+ * Resolves `--target` (`all`, or role names joined by commas) to the roles to run, adding their
+ * dependencies. Throws a ConfigError naming an unknown role.
+ */
+export function resolveTargets(target: string): RoleName[] {
+  const wanted = new Set<RoleName>();
+  const add = (name: RoleName) => {
+    if (wanted.has(name)) return;
+    wanted.add(name);
+    for (const dep of DEPENDENCIES[name]) add(dep);
+  };
+  for (const part of target.split(",").map((s) => s.trim())) {
+    if (part === "all") SEED_ROLES.forEach(add);
+    else if ((SEED_ROLES as readonly string[]).includes(part)) add(part as RoleName);
+    else
+      throw new ConfigError(
+        `--target: unknown role ${JSON.stringify(part)}; expected "all" or some of ${SEED_ROLES.join(", ")}`,
+      );
+  }
+  return SEED_ROLES.filter((r) => wanted.has(r));
+}
+
+/** Creates the roles named in `targets` and wires each to the others it uses in this process. */
+export function createRoles(
+  env: RoleEnv,
+  targets: readonly RoleName[],
+  opts: { uiDir?: string } = {},
+): SeedRoles {
+  const has = (r: RoleName) => targets.includes(r);
+  const registry = has("registry") ? new RegistryRole(env) : undefined;
+  const metrics = has("metrics") ? new MetricsRole(env) : undefined;
+  let gateway: GatewayRole | undefined;
+  if (has("gateway")) {
+    const url = env.config.gateway.forward_url;
+    // Writes go to the metrics role in this process when there is one, else over HTTP.
+    const forwarder = metrics ? new LocalForwarder(metrics) : url ? new HttpForwarder(url) : undefined;
+    if (!forwarder) {
+      throw new ConfigError(
+        "gateway.forward_url: required when the gateway runs without the metrics role (set it to the metrics role's /api/v1/push URL)",
+      );
+    }
+    gateway = new GatewayRole(env, registry!, forwarder);
+  }
+  const web = has("web") ? new WebRole(env, registry!, metrics, opts.uiDir) : undefined;
+  const ordered = [registry, metrics, gateway, web].filter(
+    (r): r is NonNullable<typeof r> => r !== undefined,
+  );
+  return {
+    ordered,
+    ...(registry && { registry }),
+    ...(metrics && { metrics }),
+    ...(gateway && { gateway }),
+    ...(web && { web }),
+  };
+}

@@ -1,0 +1,2 @@
+/** The web role: the UI and the fleet API. */
+export { type ClusterStatus, WebRole } from "./web-role.js";
