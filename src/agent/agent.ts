@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
-import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import { Counter, Gauge, Registry } from "prom-client";
 import type { Logger } from "../lib/log/logger.js";
+import { registerProcessMetrics } from "../lib/self-metrics/process-metrics.js";
 import type { Labels } from "../model/labels.js";
 import type { AgentConfig } from "../server/config.js";
 import { sendText } from "../server/http/reply.js";
@@ -49,7 +50,7 @@ export class Agent {
     this.logger = logger.child({ agent: config.cluster });
     const tls = opts.tls ?? readTls(config);
     this.#extraTargets = opts.extraTargets ?? [];
-    collectDefaultMetrics({ register: this.metrics, prefix: "mirador_agent_" });
+    registerProcessMetrics(this.metrics);
     this.#targetUp = new Gauge({
       name: "mirador_agent_target_up",
       help: "Whether the last scrape of a target succeeded.",

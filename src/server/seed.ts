@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
-import { collectDefaultMetrics, Registry } from "prom-client";
+import { Registry } from "prom-client";
 import type { Logger } from "../lib/log/logger.js";
+import { registerProcessMetrics } from "../lib/self-metrics/process-metrics.js";
 import type { ServerConfig } from "./config.js";
 import { sendText } from "./http/reply.js";
 import { Router } from "./http/router.js";
@@ -27,7 +28,7 @@ export class Seed {
     opts: { target?: string; uiDir?: string } = {},
   ) {
     const router = new Router();
-    collectDefaultMetrics({ register: this.metrics, prefix: "mirador_" });
+    registerProcessMetrics(this.metrics);
     const env: RoleEnv = { config, logger, metrics: this.metrics, router };
     this.roles = createRoles(
       env,

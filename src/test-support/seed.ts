@@ -52,7 +52,7 @@ export async function startTestDemo(
 export async function eventually<T>(
   check: () => Promise<T | undefined>,
   timeoutMs = 20_000,
-  what = "condition",
+  what: string | (() => string) = "condition",
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
@@ -63,8 +63,10 @@ export async function eventually<T>(
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
+    if (Date.now() > deadline) {
+      const about = typeof what === "function" ? what() : what;
+      throw new Error(`timed out waiting for ${about}${last ? `: ${(last as Error).message}` : ""}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
 }
