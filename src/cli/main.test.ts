@@ -1,0 +1,57 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { main } from "./main.js";
+
+/** Runs the CLI in-process, capturing what it writes. Only for commands that end on their own. */
+async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  vi.spyOn(process.stdout, "write").mockImplementation((s) => {
+    out += String(s);
+    return true;
+  });
+  vi.spyOn(process.stderr, "write").mockImplementation((s) => {
+    err += String(s);
+    return true;
+  });
+  const code = await main(argv);
+  vi.restoreAllMocks();
+  return { code, out, err };
+}
+
+describe("mirador command line", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("prints usage and the version", async () => {
+    expect(await run("help")).toMatchObject({ code: 0, out: expect.stringContaining("mirador up") });
+    expect(await run("version")).toMatchObject({
+      code: 0,
+      out: expect.stringMatching(/^mirador \d+\.\d+\.\d+\n$/),
+    });
+  });
+
+  it.each([
+    [["frobnicate"], "unknown command"],
+    [["server", "--http-port", "nine"], "server.http_port:"],
+    [["up", "--demo-clusters", "100"], "demo.clusters:"],
+    [["server", "--target", "metrics,nosuchrole"], '--target: unknown role "nosuchrole"'],
+    [["server", "--bogus"], "Unknown option '--bogus'"],
+    [["up", "--target", "web"], "--target"],
+    [["agent"], "--config"],
+  ])("refuses %j with exit code 2 and says why", async (argv, message) => {
+    const r = await run(...argv);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(message);
+  });
+
+  it("names the config file and the key of an invalid file", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "mirador-cli-")), "bad.yaml");
+    writeFileSync(file, "gateway:\n  port: high\n");
+    const r = await run("server", "--config", file);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(file);
+    expect(r.err).toContain("gateway.port:");
+  });
+});
