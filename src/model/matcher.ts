@@ -1,9 +1,11 @@
+import { translateRE2 } from "./re2.js";
+
 /** The four label matcher operators of PromQL and LogQL stream selectors. */
 export type MatchType = "=" | "!=" | "=~" | "!~";
 
 /**
- * A label matcher: `name op "value"`. Regular expressions are fully anchored and `.` matches a
- * newline, as in Prometheus. A matcher on an absent label sees the empty string.
+ * A label matcher: `name op "value"`. Regular expressions use RE2 syntax (translated by
+ * {@link translateRE2}), are fully anchored and `.` matches a newline, as in Prometheus. A matcher on an absent label sees the empty string.
  */
 export class Matcher {
   readonly #re: RegExp | undefined;
@@ -15,7 +17,7 @@ export class Matcher {
   ) {
     if (type === "=~" || type === "!~") {
       try {
-        this.#re = new RegExp(`^(?:${value})$`, "su");
+        this.#re = new RegExp(`^(?:${translateRE2(value)})$`, "su");
       } catch (err) {
         throw new Error(
           `invalid regular expression ${JSON.stringify(value)} for label ${name}: ${(err as Error).message}`,

@@ -37,13 +37,8 @@ const FILES: readonly string[] = [
 // float samples only), start_timestamps (start-timestamp samples), type_and_unit (upstream runs it
 // with the type-and-unit-labels feature, which drops __type__/__unit__ with the metric name).
 
-const RE2_FLAGS =
-  "RE2 inline flags such as (?i:…) are not translated to JS regular expressions by model/matcher.ts";
-
 /** Evals that fail today, by "file:line", with the reason. Keep this list short and explained. */
-const KNOWN_FAILURES: ReadonlyMap<string, string> = new Map(
-  [68, 72, 76, 80, 84, 89, 93, 97, 102, 106].map((line) => [`selectors.test:${line}`, RE2_FLAGS]),
-);
+const KNOWN_FAILURES: ReadonlyMap<string, string> = new Map();
 
 function histogramLines(): Map<string, Set<number>> {
   const out = new Map<string, Set<number>>();

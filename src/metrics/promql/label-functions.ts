@@ -1,4 +1,5 @@
 import { type Labels, METRIC_NAME } from "../../model/labels.js";
+import { translateRE2 } from "../../model/re2.js";
 import { ExecutionError } from "./errors.js";
 import { isWellFormedText, quoteString } from "./string-literal.js";
 import { type EvalSeries, mergeSameLabels } from "./value.js";
@@ -11,11 +12,6 @@ import { type EvalSeries, mergeSameLabels } from "./value.js";
 /** Whether `name` may be used as a label name: non-empty valid UTF-8 (Prometheus 3 allows any such name). */
 export function isValidLabelName(name: string): boolean {
   return name !== "" && isWellFormedText(name);
-}
-
-/** Translates Go RE2 syntax the JS engine lacks: `(?P<name>` named groups. */
-function goRegexToJs(re: string): string {
-  return re.replace(/\(\?P</g, "(?<");
 }
 
 /**
@@ -77,7 +73,7 @@ export function labelReplace(
 ): EvalSeries[] {
   let re: RegExp;
   try {
-    re = new RegExp(`^(?:${goRegexToJs(regex)})$`, "su");
+    re = new RegExp(`^(?:${translateRE2(regex)})$`, "su");
   } catch (err) {
     throw new ExecutionError(
       `invalid regular expression in label_replace(): ${regex}: ${(err as Error).message}`,
