@@ -7,6 +7,7 @@ import type { RegistryRole } from "../registry/index.js";
 import { clusterIdFromTlsSocket } from "../registry/index.js";
 import { HttpError } from "../server/errors.js";
 import { readBody } from "../server/http/body.js";
+import { sendText } from "../server/http/reply.js";
 import { type RouteRequest, Router } from "../server/http/router.js";
 import { HttpServer } from "../server/http/server.js";
 import type { Role, RoleEnv } from "../server/role.js";
@@ -58,6 +59,17 @@ export class GatewayRole implements Role {
     const handler = this.#handleWrite.bind(this);
     router.on("POST", "/api/v1/push", handler, { errors: "text" });
     router.on("POST", "/api/v1/write", handler, { errors: "text" });
+    // Health for agents and probes that hold a certificate. /metrics stays on the seed's port: it
+    // names every tenant, which no agent may see.
+    router.on("GET", "/-/healthy", (r) => sendText(r.res, 200, "Mirador gateway is Healthy.\n"));
+    router.on("GET", "/-/ready", (r) => {
+      const ready = this.ready();
+      sendText(
+        r.res,
+        ready ? 200 : 503,
+        ready ? "Mirador gateway is Ready.\n" : "Mirador gateway is not ready.\n",
+      );
+    });
     this.#server = new HttpServer({
       name: "gateway",
       router,

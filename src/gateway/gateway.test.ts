@@ -102,6 +102,24 @@ describe("gateway (mTLS in front of ingest)", () => {
     expect(corrupt).toMatchObject({ status: 400 });
   });
 
+  it("answers health checks from certificate holders, and keeps /metrics off its port", async () => {
+    const get = (path: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request(
+          { host: "127.0.0.1", port, path, ca, cert: demo1.certPem, key: demo1.keyPem, agent: false },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
+        req.on("error", reject);
+        req.end();
+      });
+    expect(await get("/-/healthy")).toBe(200);
+    expect(await get("/-/ready")).toBe(200);
+    expect(await get("/metrics")).toBe(404);
+  });
+
   it("speaks TLS 1.3 only", async () => {
     const tls12 = await new Promise<string>((resolve) => {
       const req = request(
@@ -122,5 +140,70 @@ describe("gateway (mTLS in front of ingest)", () => {
       req.end();
     });
     expect(tls12).not.toBe("connected");
+  });
+});
+
+describe("a seed split over two processes (metrics apart from gateway and registry)", () => {
+  let metrics: Running;
+  let front: Running;
+
+  beforeAll(async () => {
+    metrics = await startTestSeed({}, "metrics");
+    front = await startTestSeed({ gateway: { forward_url: `${metrics.url}/api/v1/push` } }, "gateway,web");
+  });
+  afterAll(async () => {
+    await front?.stop();
+    await metrics?.stop();
+  });
+
+  it("runs only the roles asked for, plus their dependencies", () => {
+    expect(metrics.seed.roles.ordered.map((r) => r.name)).toEqual(["metrics"]);
+    expect(front.seed.roles.ordered.map((r) => r.name)).toEqual(["registry", "gateway", "web"]);
+  });
+
+  it("forwards writes over HTTP with the certificate's tenant, and passes refusals back", async () => {
+    const registry = front.seed.roles.registry!;
+    const { certificate } = await registry.registerCluster("edge-7", "p");
+    const port = front.seed.roles.gateway!.port;
+    const ok = await post(
+      port,
+      registry.ca.certPem,
+      certificate,
+      writeBody([[{ __name__: "split_test", cluster: "edge-7" }, [[Date.now(), 1]]]]),
+      { "x-scope-orgid": "someone-else" },
+    );
+    expect(ok).toEqual({ status: 204, text: "" });
+    const res = await fetch(`${metrics.url}/api/v1/series?match[]=split_test`, {
+      headers: { "x-scope-orgid": "edge-7" },
+    });
+    expect(((await res.json()) as { data: unknown[] }).data).toEqual([
+      { __name__: "split_test", cluster: "edge-7" },
+    ]);
+    const refused = await post(port, registry.ca.certPem, certificate, new Uint8Array([1, 2, 3]));
+    expect(refused).toMatchObject({ status: 400 });
+  });
+
+  it("answers 503 (retry) while the metrics process is unreachable", async () => {
+    const lonely = await startTestSeed(
+      { gateway: { forward_url: "http://127.0.0.1:9/api/v1/push" } },
+      "gateway",
+    );
+    try {
+      const registry = lonely.seed.roles.registry!;
+      const { certificate } = await registry.registerCluster("edge-8", "p");
+      const r = await post(
+        lonely.seed.roles.gateway!.port,
+        registry.ca.certPem,
+        certificate,
+        writeBody([[{ __name__: "x" }, [[1, 1]]]]),
+      );
+      expect(r).toMatchObject({ status: 503, text: expect.stringContaining("unreachable") });
+    } finally {
+      await lonely.stop();
+    }
+  });
+
+  it("refuses to start a gateway with neither a local metrics role nor gateway.forward_url", async () => {
+    await expect(startTestSeed({}, "gateway")).rejects.toThrow("gateway.forward_url");
   });
 });
