@@ -1,4 +1,4 @@
-import type { ReceiveResult } from "../metrics/index.js";
+import { type ReceiveResult, writeOutcome } from "../metrics/index.js";
 import { TENANT_HEADER } from "../model/tenant.js";
 import { classifyError } from "../server/errors.js";
 
@@ -40,11 +40,8 @@ export class LocalForwarder implements WriteForwarder {
     body: Uint8Array,
   ): Promise<ForwardResult> {
     try {
-      const r = await this.target.ingest(tenant, contentType, contentEncoding, body);
-      if (r.refused === 0) return { status: 204, body: "", headers: {} };
       return {
-        status: 400,
-        body: `${r.refused} samples refused, ${r.samplesWritten} written:\n${r.errors.join("\n")}\n`,
+        ...writeOutcome(await this.target.ingest(tenant, contentType, contentEncoding, body)),
         headers: {},
       };
     } catch (err) {

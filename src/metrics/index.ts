@@ -2,4 +2,5 @@
 
 export type { TenantIngest } from "./ingest/ingest-stats.js";
 export type { ReceiveResult } from "./ingest/remote-write-receiver.js";
-export { answerWrite, MetricsRole } from "./metrics-role.js";
+export { writeOutcome } from "./ingest/remote-write-receiver.js";
+export { MetricsRole } from "./metrics-role.js";

@@ -1,4 +1,3 @@
-import type { ServerResponse } from "node:http";
 import { readBody } from "../server/http/body.js";
 import { requireLoopback } from "../server/http/loopback.js";
 import { sendText } from "../server/http/reply.js";
@@ -8,7 +7,7 @@ import type { Role, RoleEnv } from "../server/role.js";
 import { VERSION } from "../server/version.js";
 import { registerPromApi } from "./api/prom-api.js";
 import { IngestStats } from "./ingest/ingest-stats.js";
-import { type ReceiveResult, RemoteWriteReceiver } from "./ingest/remote-write-receiver.js";
+import { type ReceiveResult, RemoteWriteReceiver, writeOutcome } from "./ingest/remote-write-receiver.js";
 import { Engine } from "./promql/index.js";
 import { MemoryStorage } from "./storage/memory/index.js";
 
@@ -50,7 +49,9 @@ export class MetricsRole implements Role {
         r.raw.headers["content-encoding"],
         body,
       );
-      answerWrite(r.res, result);
+      const { status, body: text } = writeOutcome(result);
+      if (status === 204) r.res.writeHead(204).end();
+      else sendText(r.res, status, text);
     };
     router.on("POST", "/api/v1/push", push, { errors: "text" });
     router.on("POST", "/api/v1/write", push, { errors: "text" });
@@ -83,19 +84,4 @@ export class MetricsRole implements Role {
   ready(): boolean {
     return this.#running;
   }
-}
-
-/** 204 when everything was written; 400 (not retried) listing what was refused otherwise. */
-export function answerWrite(res: ServerResponse, result: ReceiveResult): void {
-  if (result.refused === 0) {
-    res.writeHead(204).end();
-    return;
-  }
-  const more =
-    result.refused > result.errors.length ? `\n(and ${result.refused - result.errors.length} more)` : "";
-  sendText(
-    res,
-    400,
-    `${result.refused} samples refused, ${result.samplesWritten} written:\n${result.errors.join("\n")}${more}\n`,
-  );
 }

@@ -15,7 +15,7 @@ import {
   parseSeriesSelector,
   resultToJSON,
 } from "../promql/index.js";
-import type { Queryable } from "../storage/interface.js";
+import type { Querier, Queryable } from "../storage/interface.js";
 import { collectSeries } from "../storage/series-set.js";
 import { durationParam, limitParam, requiredParam, timeParam } from "./params.js";
 
@@ -117,41 +117,33 @@ export function registerPromApi(router: Router, deps: PromApiDeps): void {
     }
   });
 
-  route(both, "/api/v1/labels", async (r, p, tenants) => {
+  /** Names or values of series matching any `match[]` (all series without one), sorted, within start/end. */
+  const labelList = async (
+    r: RouteRequest,
+    p: URLSearchParams,
+    tenants: string[],
+    list: (q: Querier, m: Matcher[]) => Promise<string[]>,
+  ) => {
+    const sets = matchParams(p);
     const q = deps.queryable.querier(
       newCtx(tenants, { signal: r.signal }),
       timeParam(p, "start", MIN_TIME_MS),
       timeParam(p, "end", MAX_TIME_MS),
     );
     try {
-      const sets = matchParams(p);
-      const lists =
-        sets.length === 0 ? [await q.labelNames([])] : await Promise.all(sets.map((m) => q.labelNames(m)));
+      const lists = await Promise.all((sets.length === 0 ? [[]] : sets).map((m) => list(q, m)));
       const [data, warnings] = truncate([...new Set(lists.flat())].sort(), limitParam(p));
       sendPromData(r.res, JSON.stringify(data), warnings);
     } finally {
       q.close();
     }
-  });
+  };
 
-  route(["GET"], "/api/v1/label/:name/values", async (r, p, tenants) => {
+  route(both, "/api/v1/labels", (r, p, tenants) => labelList(r, p, tenants, (q, m) => q.labelNames(m)));
+
+  route(["GET"], "/api/v1/label/:name/values", (r, p, tenants) => {
     const name = unescapeLabelName(r.params.name ?? "");
-    const q = deps.queryable.querier(
-      newCtx(tenants, { signal: r.signal }),
-      timeParam(p, "start", MIN_TIME_MS),
-      timeParam(p, "end", MAX_TIME_MS),
-    );
-    try {
-      const sets = matchParams(p);
-      const lists =
-        sets.length === 0
-          ? [await q.labelValues(name, [])]
-          : await Promise.all(sets.map((m) => q.labelValues(name, m)));
-      const [data, warnings] = truncate([...new Set(lists.flat())].sort(), limitParam(p));
-      sendPromData(r.res, JSON.stringify(data), warnings);
-    } finally {
-      q.close();
-    }
+    return labelList(r, p, tenants, (q, m) => q.labelValues(name, m));
   });
 
   router.on("GET", "/api/v1/status/buildinfo", (r) => {

@@ -25,6 +25,20 @@ export interface ReceiveResult {
 const MAX_REPORTED_ERRORS = 5;
 
 /**
+ * The HTTP answer to a write: 204 when everything was written, else 400 (never retried: the same
+ * samples would be refused again) listing what was refused. The valid samples are already kept.
+ */
+export function writeOutcome(result: ReceiveResult): { status: number; body: string } {
+  if (result.refused === 0) return { status: 204, body: "" };
+  const more =
+    result.refused > result.errors.length ? `\n(and ${result.refused - result.errors.length} more)` : "";
+  return {
+    status: 400,
+    body: `${result.refused} samples refused, ${result.samplesWritten} written:\n${result.errors.join("\n")}${more}\n`,
+  };
+}
+
+/**
  * Accepts Prometheus remote-write 1.0 bodies (protobuf `prometheus.WriteRequest`, snappy block
  * compressed) for one tenant. Transport problems throw an {@link HttpError} (415 for a content type
  * or encoding it does not speak, 413 past the size limit, 400 for a corrupt body); refused samples
