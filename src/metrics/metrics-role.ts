@@ -8,6 +8,7 @@ import { VERSION } from "../server/version.js";
 import { registerPromApi } from "./api/prom-api.js";
 import { IngestStats } from "./ingest/ingest-stats.js";
 import { type ReceiveResult, RemoteWriteReceiver, writeOutcome } from "./ingest/remote-write-receiver.js";
+import { TenantLimits } from "./limits/index.js";
 import { Engine } from "./promql/index.js";
 import { MemoryStorage } from "./storage/memory/index.js";
 
@@ -22,17 +23,20 @@ export class MetricsRole implements Role {
   readonly name = "metrics";
   readonly storage: MemoryStorage;
   readonly stats = new IngestStats();
+  /** Per-tenant ingest limits (`metrics.limits`, `metrics.tenant_limits`). */
+  readonly limits: TenantLimits;
   readonly receiver: RemoteWriteReceiver;
   #sweep: NodeJS.Timeout | undefined;
   #running = false;
 
   constructor(private readonly env: RoleEnv) {
     const cfg = env.config.metrics;
-    this.storage = new MemoryStorage(cfg.retention);
+    this.limits = new TenantLimits(cfg.limits, cfg.tenant_limits);
+    this.storage = new MemoryStorage(cfg.retention, this.limits);
     this.receiver = new RemoteWriteReceiver(
       this.storage,
       this.stats,
-      { maxDecompressedBytes: cfg.max_write_decompressed_bytes },
+      { maxDecompressedBytes: cfg.max_write_decompressed_bytes, tenants: this.limits },
       env.metrics,
     );
   }

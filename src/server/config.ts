@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { parse as parseYAML } from "yaml";
 import { z } from "zod";
 import { parseDurationMs } from "../lib/duration/duration.js";
+import { DEFAULT_LIMITS } from "../metrics/limits/limits.js";
 
 const MiB = 1024 * 1024;
 
@@ -69,6 +70,19 @@ export const agentConfigSchema = z.strictObject({
     .prefault({}),
 });
 
+/** Per-tenant ingest limits (see src/metrics/limits/limits.ts for each one's meaning); 0 = unlimited. */
+const limitsShape = {
+  max_active_series: z.number().int().min(0),
+  max_series_per_metric: z.number().int().min(0),
+  max_label_names_per_series: z.number().int().min(0),
+  max_label_name_length: z.number().int().min(0),
+  max_label_value_length: z.number().int().min(0),
+  ingestion_rate: z.number().min(0),
+  ingestion_burst_size: z.number().int().min(0),
+  out_of_order_window: duration,
+};
+const limitOverrides = z.strictObject(limitsShape).partial();
+
 /** The seed's configuration (`mirador server` and `mirador up`). */
 export const serverConfigSchema = z.strictObject({
   data_dir: z.string().default("./data"),
@@ -110,6 +124,29 @@ export const serverConfigSchema = z.strictObject({
       retention: duration.prefault("6h"),
       query_timeout: duration.prefault("2m"),
       max_samples_per_query: z.number().int().positive().default(50_000_000),
+      /** Limits of every tenant… */
+      limits: z
+        .strictObject({
+          max_active_series: limitsShape.max_active_series.default(DEFAULT_LIMITS.max_active_series),
+          max_series_per_metric: limitsShape.max_series_per_metric.default(
+            DEFAULT_LIMITS.max_series_per_metric,
+          ),
+          max_label_names_per_series: limitsShape.max_label_names_per_series.default(
+            DEFAULT_LIMITS.max_label_names_per_series,
+          ),
+          max_label_name_length: limitsShape.max_label_name_length.default(
+            DEFAULT_LIMITS.max_label_name_length,
+          ),
+          max_label_value_length: limitsShape.max_label_value_length.default(
+            DEFAULT_LIMITS.max_label_value_length,
+          ),
+          ingestion_rate: limitsShape.ingestion_rate.default(DEFAULT_LIMITS.ingestion_rate),
+          ingestion_burst_size: limitsShape.ingestion_burst_size.default(DEFAULT_LIMITS.ingestion_burst_size),
+          out_of_order_window: duration.prefault("10m"),
+        })
+        .prefault({}),
+      /** …and overrides per tenant, e.g. `tenant_limits: {demo-1: {max_active_series: 10000}}`. */
+      tenant_limits: z.record(z.string(), limitOverrides).default({}),
     })
     .prefault({}),
   registry: z

@@ -101,3 +101,65 @@ describe("remote-write receiver over HTTP", () => {
     expect((await query("t1", "ooo2")).data.result).toHaveLength(1);
   });
 });
+
+describe("per-tenant ingest limits over HTTP", () => {
+  let s: Running;
+  beforeAll(async () => {
+    s = await startTestSeed({
+      metrics: {
+        limits: {
+          max_label_value_length: 16,
+          max_active_series: 3,
+          ingestion_rate: 10,
+          ingestion_burst_size: 20,
+        },
+        tenant_limits: { roomy: { max_active_series: 0, ingestion_rate: 0 } },
+      },
+    });
+  });
+  afterAll(() => s.stop());
+
+  const push = (tenant: string, series: Parameters<typeof writeBody>[0]) =>
+    fetch(`${s.url}/api/v1/push`, {
+      method: "POST",
+      headers: { ...WRITE_HEADERS, "x-scope-orgid": tenant },
+      body: writeBody(series),
+    });
+
+  it("refuses a series whose label value is too long with 400 naming the setting, keeping the rest", async () => {
+    const res = await push("labels", [
+      [{ __name__: "ok", a: "short" }, [[1000, 1]]],
+      [{ __name__: "long", a: "x".repeat(17) }, [[1000, 1]]],
+    ]);
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain("metrics.limits.max_label_value_length");
+  });
+
+  it("refuses new series past max_active_series with 400, and not in a tenant whose override lifts it", async () => {
+    const series = (n: number): Parameters<typeof writeBody>[0] =>
+      Array.from({ length: n }, (_, i) => [{ __name__: "s", i: String(i) }, [[1000, 1]]]);
+    const res = await push("series", series(5));
+    expect(res.status).toBe(400);
+    const text = await res.text();
+    expect(text).toContain("2 samples refused, 3 written");
+    expect(text).toContain("limit of 3 active series");
+    expect((await push("roomy", series(5))).status).toBe(204);
+  });
+
+  it("answers 429 with Retry-After past the ingestion rate, and 413 for a request larger than the burst", async () => {
+    const one = (t: number): Parameters<typeof writeBody>[0] =>
+      Array.from({ length: 10 }, (_, i) => [{ __name__: "r", i: String(i % 3) }, [[t + i, 1]]]);
+    expect((await push("rate", one(1000))).status).not.toBe(429);
+    expect((await push("rate", one(2000))).status).not.toBe(429);
+    const limited = await push("rate", one(3000));
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(await limited.text()).toContain("metrics.limits.ingestion_rate");
+    const huge = await push(
+      "burst",
+      Array.from({ length: 21 }, (_, i) => [{ __name__: "b" }, [[i + 1, 1]]]),
+    );
+    expect(huge.status).toBe(413);
+    expect(await huge.text()).toContain("ingestion_burst_size");
+  });
+});

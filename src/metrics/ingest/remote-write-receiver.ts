@@ -5,6 +5,12 @@ import { HttpError } from "../../server/errors.js";
 import { WireError } from "../../wire/errors.js";
 import { decodeWriteRequestV1, type TimeSeriesV1 } from "../../wire/remote-write/v1.js";
 import { SnappyError, snappyDecompress } from "../../wire/snappy.js";
+import {
+  IngestRateLimiter,
+  labelLimitProblem,
+  type RateRefusal,
+  type TenantLimits,
+} from "../limits/index.js";
 import { type Appendable, AppendError } from "../storage/interface.js";
 import type { IngestStats } from "./ingest-stats.js";
 
@@ -12,6 +18,8 @@ import type { IngestStats } from "./ingest-stats.js";
 export interface ReceiverLimits {
   /** Largest body after snappy decompression: `metrics.max_write_decompressed_bytes`. */
   readonly maxDecompressedBytes: number;
+  /** Per-tenant label and rate limits. */
+  readonly tenants: TenantLimits;
 }
 
 /** What a write did; the HTTP layer answers 204 when nothing was refused. */
@@ -47,6 +55,7 @@ export function writeOutcome(result: ReceiveResult): { status: number; body: str
 export class RemoteWriteReceiver {
   readonly #written: Counter<"tenant">;
   readonly #refused: Counter<"tenant" | "reason">;
+  readonly #rate: IngestRateLimiter;
 
   constructor(
     private readonly store: Appendable,
@@ -54,6 +63,7 @@ export class RemoteWriteReceiver {
     private readonly limits: ReceiverLimits,
     metrics: Registry,
   ) {
+    this.#rate = new IngestRateLimiter(limits.tenants);
     this.#written = new Counter({
       name: "mirador_ingest_samples_total",
       help: "Samples accepted by remote-write, per tenant.",
@@ -88,6 +98,7 @@ export class RemoteWriteReceiver {
         throw new HttpError("bad_data", `corrupt remote-write body: ${err.message}`);
       throw err;
     }
+    this.#checkRate(tenant, req.timeseries);
     const app = this.store.appender(newCtx([tenant]));
     let written = 0;
     let refused = 0;
@@ -102,6 +113,11 @@ export class RemoteWriteReceiver {
         const labelsOrError = seriesLabels(ts);
         if (typeof labelsOrError === "string") {
           refuse("invalid_labels", labelsOrError, ts.samples.length + ts.histogramCount);
+          continue;
+        }
+        const overLimit = labelLimitProblem(labelsOrError, tenant, this.limits.tenants);
+        if (overLimit !== undefined) {
+          refuse("label_limit", overLimit, ts.samples.length + ts.histogramCount);
           continue;
         }
         if (ts.histogramCount > 0) {
@@ -130,6 +146,27 @@ export class RemoteWriteReceiver {
     this.stats.record(tenant, written, Date.now());
     return { samplesWritten: written, refused, errors };
   }
+
+  #checkRate(tenant: string, timeseries: readonly TimeSeriesV1[]): void {
+    let samples = 0;
+    for (const ts of timeseries) samples += ts.samples.length + ts.histogramCount;
+    const refusal = this.#rate.take(tenant, samples, Date.now());
+    if (refusal) {
+      this.#refused.inc({ tenant, reason: "rate_limited" }, samples);
+      throw rateRefusal(refusal);
+    }
+  }
+}
+
+/**
+ * The tenant's ingestion rate, for the whole request: 429 with `Retry-After` when over the rate
+ * (the sender retries the whole request later, nothing of it was kept), 413 when the request alone
+ * is larger than the burst (retrying cannot help).
+ */
+function rateRefusal(refusal: RateRefusal): HttpError {
+  return refusal.never
+    ? new HttpError("too_large", refusal.message)
+    : new HttpError("rate_limited", refusal.message, { "retry-after": String(refusal.retryAfterSeconds) });
 }
 
 /** The series' labels, or why they are invalid. Empty values are dropped, as they mean "no label". */

@@ -1,6 +1,7 @@
 import type { Ctx } from "../../../model/context.js";
 import type { Labels } from "../../../model/labels.js";
 import type { Matcher } from "../../../model/matcher.js";
+import { DEFAULT_LIMITS, SeriesLimiter, TenantLimits } from "../../limits/index.js";
 import type {
   Appendable,
   Appender,
@@ -30,7 +31,10 @@ export interface TenantStats {
 export class MemoryStorage implements Appendable, Queryable {
   readonly #tenants = new Map<string, TenantHead>();
 
-  constructor(private readonly retentionMs: number) {}
+  constructor(
+    private readonly retentionMs: number,
+    private readonly limits: TenantLimits = new TenantLimits(DEFAULT_LIMITS),
+  ) {}
 
   appender(ctx: Ctx): Appender {
     if (ctx.tenants.length !== 1)
@@ -60,7 +64,7 @@ export class MemoryStorage implements Appendable, Queryable {
   #head(tenant: string): TenantHead {
     let head = this.#tenants.get(tenant);
     if (!head) {
-      head = new TenantHead(tenant);
+      head = new TenantHead(tenant, new SeriesLimiter(tenant, this.limits));
       this.#tenants.set(tenant, head);
     }
     return head;
@@ -80,6 +84,8 @@ interface Pending {
 /** Buffers a batch and applies it on commit; order is checked against the head and within the batch. */
 class MemAppender implements Appender {
   #pending = new Map<string, Pending>();
+  /** New series counted against the limits by this batch, uncounted again on rollback. */
+  #admitted: Labels[] = [];
 
   constructor(private readonly head: TenantHead) {}
 
@@ -88,6 +94,10 @@ class MemAppender implements Appender {
     let p = this.#pending.get(key);
     if (!p) {
       const s = this.head.get(labels);
+      if (!s) {
+        this.head.admit(labels);
+        this.#admitted.push(labels);
+      }
       p = {
         labels,
         lastT: s ? s.lastT : Number.NEGATIVE_INFINITY,
@@ -115,10 +125,13 @@ class MemAppender implements Appender {
       for (let i = 0; i < p.n; i++) this.head.append(p.labels, p.ts[i]!, p.vs[i]!);
     }
     this.#pending = new Map();
+    this.#admitted = [];
   }
 
   rollback(): void {
+    for (const labels of this.#admitted) this.head.unadmit(labels);
     this.#pending = new Map();
+    this.#admitted = [];
   }
 }
 

@@ -1,5 +1,6 @@
 import { Labels, METRIC_NAME } from "../../../model/labels.js";
 import type { Matcher } from "../../../model/matcher.js";
+import type { SeriesLimiter } from "../../limits/index.js";
 import { AppendError } from "../interface.js";
 import { MemSeries, sameBits } from "./mem-series.js";
 
@@ -16,7 +17,10 @@ export class TenantHead {
   /** Samples held, for stats. */
   samples = 0;
 
-  constructor(readonly tenant: string) {}
+  constructor(
+    readonly tenant: string,
+    private readonly limiter: SeriesLimiter,
+  ) {}
 
   /** Number of series. */
   get seriesCount(): number {
@@ -50,7 +54,21 @@ export class TenantHead {
     );
   }
 
-  /** Appends (creating the series if new). The caller has checked the order. */
+  /**
+   * Counts a series about to be created against the tenant's series limits; throws an AppendError
+   * naming the limit when it is refused. Pair with {@link append} (which creates it) or {@link unadmit}.
+   */
+  admit(labels: Labels): void {
+    const problem = this.limiter.admit(labels);
+    if (problem !== undefined) throw new AppendError("limit", problem);
+  }
+
+  /** Uncounts an admitted series that was not created after all (a rolled-back batch). */
+  unadmit(labels: Labels): void {
+    this.limiter.release(labels);
+  }
+
+  /** Appends (creating the series if new, admitted before). The caller has checked the order. */
   append(labels: Labels, t: number, v: number): void {
     let s = this.#byKey.get(labels.key());
     if (!s) s = this.#create(labels);
@@ -109,6 +127,7 @@ export class TenantHead {
   }
 
   #delete(s: MemSeries): void {
+    this.limiter.release(s.labels);
     this.#byKey.delete(s.labels.key());
     this.#byRef.delete(s.ref);
     s.labels.forEach((name, value) => {
