@@ -1,0 +1,437 @@
+import { Labels } from "../../../model/labels.js";
+import { RecordDecodeError } from "./errors.js";
+
+/**
+ * Encoders and decoders of the WAL's record bodies (docs/format/wal.md, "Records"). A record starts
+ * with its type byte. Integers are (zigzag) LEB128 varints held in `number`s, so every value must be
+ * a safe integer; sample values move as raw little-endian float64 bytes between `Float64Array`s and
+ * the record, so NaN payloads such as the stale marker survive bit for bit.
+ */
+
+/** The record types; byte 0 of every record. 0 and 4–255 are never valid. */
+export const RecordType = {
+  /** New series: ref and labels. */
+  Series: 1,
+  /** A batch of float samples. */
+  Samples: 2,
+  /** Reserved for deletions; nothing writes or decodes it yet. */
+  Tombstones: 3,
+} as const;
+
+/** One of {@link RecordType}'s values. */
+export type RecordTypeValue = (typeof RecordType)[keyof typeof RecordType];
+
+/** The type byte of `record` (0 for an empty one, which is never valid). */
+export function recordType(record: Uint8Array): number {
+  return record[0] ?? 0;
+}
+
+if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) {
+  // Values are copied as the bytes of a Float64Array, which are little-endian only on such CPUs.
+  throw new Error("the WAL record format needs a little-endian CPU; this one is big-endian");
+}
+
+/**
+ * A growable byte buffer that encoders write one record into. Reuse one per writer: each encode
+ * starts from empty, and the returned view is valid until the next encode into the same buffer.
+ */
+export class RecordBuffer {
+  #buf: Uint8Array;
+  #len = 0;
+
+  /** `capacity` is the initial size in bytes; the buffer doubles as needed. */
+  constructor(capacity = 4096) {
+    this.#buf = new Uint8Array(Math.max(16, capacity));
+  }
+
+  /** Bytes written since the last {@link reset}. */
+  get length(): number {
+    return this.#len;
+  }
+
+  /** Empties the buffer, keeping its memory. */
+  reset(): void {
+    this.#len = 0;
+  }
+
+  /** A view of the bytes written; valid until the buffer is written again. */
+  bytes(): Uint8Array {
+    return this.#buf.subarray(0, this.#len);
+  }
+
+  /** Makes room for `n` more bytes. */
+  reserve(n: number): void {
+    const need = this.#len + n;
+    if (need <= this.#buf.length) return;
+    let cap = this.#buf.length * 2;
+    while (cap < need) cap *= 2;
+    const next = new Uint8Array(cap);
+    next.set(this.#buf.subarray(0, this.#len));
+    this.#buf = next;
+  }
+
+  /** Appends one byte (0–255). */
+  u8(b: number): void {
+    this.reserve(1);
+    this.#buf[this.#len++] = b;
+  }
+
+  /** Appends a non-negative safe integer as an unsigned LEB128 varint. */
+  uvarint(n: number): void {
+    if (!Number.isSafeInteger(n) || n < 0) {
+      throw new RangeError(`uvarint: ${n} is not a non-negative safe integer`);
+    }
+    this.reserve(8);
+    const b = this.#buf;
+    let p = this.#len;
+    let x = n;
+    while (x > 0x7fffffff) {
+      b[p++] = (x % 128) | 0x80;
+      x = Math.floor(x / 128);
+    }
+    while (x >= 0x80) {
+      b[p++] = (x & 0x7f) | 0x80;
+      x >>>= 7;
+    }
+    b[p++] = x;
+    this.#len = p;
+  }
+
+  /**
+   * Appends a safe integer as a zigzag varint, bit-identical to Go's `binary.PutVarint`. The zigzag
+   * value of a large negative number is not a safe integer, so it is built from sign and magnitude.
+   */
+  varint(n: number): void {
+    if (!Number.isSafeInteger(n)) throw new RangeError(`varint: ${n} is not a safe integer`);
+    const neg = n < 0;
+    let m = neg ? -n - 1 : n;
+    const first = (m % 64) * 2 + (neg ? 1 : 0);
+    m = Math.floor(m / 64);
+    if (m === 0) {
+      this.u8(first);
+    } else {
+      this.u8(first | 0x80);
+      this.uvarint(m);
+    }
+  }
+
+  /** Appends a string as `len <uvarint> | UTF-8 bytes`. */
+  string(s: string): void {
+    if (s.length < 128 && isAscii(s)) {
+      this.reserve(1 + s.length);
+      const b = this.#buf;
+      let p = this.#len;
+      b[p++] = s.length;
+      for (let i = 0; i < s.length; i++) b[p++] = s.charCodeAt(i);
+      this.#len = p;
+      return;
+    }
+    const n = Buffer.byteLength(s, "utf8");
+    this.uvarint(n);
+    this.reserve(n);
+    const { written } = encoder.encodeInto(s, this.#buf.subarray(this.#len, this.#len + n));
+    this.#len += written;
+  }
+
+  /** Appends 8 bytes from `src` starting at byte `at` (a float64's raw bits). */
+  raw8(src: Uint8Array, at: number): void {
+    this.reserve(8);
+    const b = this.#buf;
+    const p = this.#len;
+    for (let k = 0; k < 8; k++) b[p + k] = src[at + k]!;
+    this.#len = p + 8;
+  }
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
+/** A position in a record being decoded; every read checks bounds and throws {@link RecordDecodeError}. */
+class Cursor {
+  pos = 0;
+  constructor(readonly buf: Uint8Array) {}
+
+  get done(): boolean {
+    return this.pos >= this.buf.length;
+  }
+
+  u8(): number {
+    const b = this.buf[this.pos];
+    if (b === undefined) throw new RecordDecodeError(this.pos, "record ends inside a value");
+    this.pos++;
+    return b;
+  }
+
+  uvarint(): number {
+    const start = this.pos;
+    let x = 0;
+    let mul = 1;
+    for (let i = 0; ; i++) {
+      const b = this.u8();
+      x += (b & 0x7f) * mul;
+      if (b < 0x80) break;
+      if (i === 7) throw new RecordDecodeError(start, "varint longer than 8 bytes (above 2^53)");
+      mul *= 128;
+    }
+    if (x > Number.MAX_SAFE_INTEGER) throw new RecordDecodeError(start, "varint above 2^53 − 1");
+    return x;
+  }
+
+  varint(): number {
+    const start = this.pos;
+    const first = this.u8();
+    let m = (first >> 1) & 0x3f;
+    if (first & 0x80) m += this.uvarint() * 64;
+    if (m > Number.MAX_SAFE_INTEGER - 1) throw new RecordDecodeError(start, "varint above 2^53 − 1");
+    return first & 1 ? -m - 1 : m;
+  }
+
+  string(): string {
+    const n = this.uvarint();
+    const start = this.pos;
+    const end = start + n;
+    if (end > this.buf.length)
+      throw new RecordDecodeError(start, `string of ${n} bytes runs past the record`);
+    this.pos = end;
+    const b = this.buf;
+    if (n < 64) {
+      let ascii = true;
+      for (let i = start; i < end; i++) {
+        if (b[i]! > 0x7f) {
+          ascii = false;
+          break;
+        }
+      }
+      if (ascii) {
+        let s = "";
+        for (let i = start; i < end; i++) s += String.fromCharCode(b[i]!);
+        return s;
+      }
+    }
+    try {
+      return decoder.decode(b.subarray(start, end));
+    } catch {
+      throw new RecordDecodeError(start, "string is not valid UTF-8");
+    }
+  }
+}
+
+function expectType(c: Cursor, want: RecordTypeValue, name: string): void {
+  const t = c.u8();
+  if (t !== want) throw new RecordDecodeError(0, `record type ${t} is not ${name} (${want})`);
+}
+
+/** A series as logged in a SERIES record. */
+export interface SeriesEntry {
+  /** The head's series reference: a non-negative safe integer, unique per series. */
+  readonly ref: number;
+  /** The series' labels, kept in {@link Labels} order. */
+  readonly labels: Labels;
+}
+
+/**
+ * Encodes a SERIES record of `series` into `out` (emptied first) and returns the record, a view of
+ * `out` valid until `out` is written again.
+ */
+export function encodeSeries(series: readonly SeriesEntry[], out: RecordBuffer): Uint8Array {
+  out.reset();
+  out.u8(RecordType.Series);
+  for (const s of series) {
+    out.uvarint(s.ref);
+    const p = s.labels.pairs;
+    out.uvarint(p.length >> 1);
+    for (let i = 0; i < p.length; i++) out.string(p[i]!);
+  }
+  return out.bytes();
+}
+
+/**
+ * Decodes a SERIES record, appending to `into` (returned). Throws {@link RecordDecodeError} on a
+ * truncated record, bad UTF-8, or labels that are not sorted by unique name with non-empty values.
+ */
+export function decodeSeries(record: Uint8Array, into: SeriesEntry[] = []): SeriesEntry[] {
+  const c = new Cursor(record);
+  expectType(c, RecordType.Series, "SERIES");
+  while (!c.done) {
+    const at = c.pos;
+    const ref = c.uvarint();
+    const n = c.uvarint();
+    if (n * 2 > record.length - c.pos) {
+      throw new RecordDecodeError(at, `series ${ref} claims ${n} labels, more than the record can hold`);
+    }
+    const pairs: string[] = new Array<string>(n * 2);
+    for (let i = 0; i < n; i++) {
+      const nameAt = c.pos;
+      const name = c.string();
+      const value = c.string();
+      if (value === "")
+        throw new RecordDecodeError(nameAt, `series ${ref}: label ${name} has an empty value`);
+      if (i > 0 && !(pairs[2 * i - 2]! < name)) {
+        throw new RecordDecodeError(nameAt, `series ${ref}: labels not sorted by unique name at ${name}`);
+      }
+      pairs[2 * i] = name;
+      pairs[2 * i + 1] = value;
+    }
+    into.push({ ref, labels: Labels.fromSortedPairsUnsafe(pairs) });
+  }
+  return into;
+}
+
+/** Samples in columns: sample `i` is `(refs[i], ts[i], values[i])` for `i < length`. */
+export interface SampleColumns {
+  /** Number of samples. */
+  readonly length: number;
+  /** Series refs (safe integers). */
+  readonly refs: Float64Array;
+  /** Timestamps, Unix ms (safe integers, possibly negative). */
+  readonly ts: Float64Array;
+  /** Values; NaN payloads are kept. */
+  readonly values: Float64Array;
+}
+
+/**
+ * A growable batch of samples in typed arrays, the unit of a SAMPLES record. Reuse one: `clear()`
+ * keeps the memory. Values are stored in a `Float64Array`, never a plain array, so NaN payloads survive.
+ */
+export class SampleBatch implements SampleColumns {
+  /** Number of samples held. */
+  length = 0;
+  /** Series refs; replaced (not resized) when the batch grows. */
+  refs: Float64Array;
+  /** Timestamps, Unix ms; replaced when the batch grows. */
+  ts: Float64Array;
+  /** Values; replaced when the batch grows. */
+  values: Float64Array;
+  #valueBytes: Uint8Array;
+
+  /** `capacity` is the initial number of samples; the batch doubles as needed. */
+  constructor(capacity = 256) {
+    const n = Math.max(1, capacity);
+    this.refs = new Float64Array(n);
+    this.ts = new Float64Array(n);
+    this.values = new Float64Array(n);
+    this.#valueBytes = new Uint8Array(this.values.buffer);
+  }
+
+  /** The raw bytes of {@link values} (little-endian float64s). */
+  get valueBytes(): Uint8Array {
+    return this.#valueBytes;
+  }
+
+  /** Appends one sample. */
+  push(ref: number, t: number, v: number): void {
+    if (this.length === this.refs.length) this.reserve(this.length + 1);
+    const i = this.length++;
+    this.refs[i] = ref;
+    this.ts[i] = t;
+    this.values[i] = v;
+  }
+
+  /** Empties the batch, keeping its memory. */
+  clear(): void {
+    this.length = 0;
+  }
+
+  /** Makes room for `n` samples in total, keeping the first {@link length}. */
+  reserve(n: number): void {
+    if (n <= this.refs.length) return;
+    let cap = this.refs.length * 2;
+    while (cap < n) cap *= 2;
+    const grow = (a: Float64Array): Float64Array => {
+      const b = new Float64Array(cap);
+      b.set(a.subarray(0, this.length));
+      return b;
+    };
+    this.refs = grow(this.refs);
+    this.ts = grow(this.ts);
+    // Float64Array.set copies element-wise within typed arrays, which keeps NaN bits.
+    this.values = grow(this.values);
+    this.#valueBytes = new Uint8Array(this.values.buffer);
+  }
+}
+
+/**
+ * Encodes samples `[0, s.length)` of `s` as a SAMPLES record into `out` (emptied first) and returns
+ * the record, a view of `out` valid until `out` is written again. Throws RangeError if a ref or
+ * timestamp, or the difference to the previous one, is not a safe integer.
+ */
+export function encodeSamples(s: SampleColumns, out: RecordBuffer): Uint8Array {
+  out.reset();
+  out.u8(RecordType.Samples);
+  const n = s.length;
+  out.uvarint(n);
+  out.reserve(n * 12);
+  const vb = new Uint8Array(s.values.buffer, s.values.byteOffset, n * 8);
+  let prevRef = 0;
+  let prevT = 0;
+  for (let i = 0; i < n; i++) {
+    const ref = s.refs[i]!;
+    const t = s.ts[i]!;
+    if (i === 0) {
+      out.uvarint(ref);
+      out.varint(t);
+    } else {
+      if (!Number.isSafeInteger(ref)) throw new RangeError(`sample ${i}: ref ${ref} is not a safe integer`);
+      if (!Number.isSafeInteger(t)) throw new RangeError(`sample ${i}: timestamp ${t} is not a safe integer`);
+      out.varint(ref - prevRef);
+      out.varint(t - prevT);
+    }
+    out.raw8(vb, i * 8);
+    prevRef = ref;
+    prevT = t;
+  }
+  return out.bytes();
+}
+
+/**
+ * Decodes a SAMPLES record into `into`, replacing its contents, and returns it. Values are copied
+ * as raw bytes. Throws {@link RecordDecodeError} on a truncated or overlong record or a ref that
+ * decodes negative.
+ */
+export function decodeSamples(record: Uint8Array, into: SampleBatch): SampleBatch {
+  const c = new Cursor(record);
+  expectType(c, RecordType.Samples, "SAMPLES");
+  const n = c.uvarint();
+  // The smallest sample is 10 bytes (1 + 1 + 8): refuse a count the record cannot hold before allocating.
+  if (n * 10 > record.length - c.pos) {
+    throw new RecordDecodeError(
+      1,
+      `record claims ${n} samples, more than its ${record.length} bytes can hold`,
+    );
+  }
+  into.clear();
+  into.reserve(n);
+  const refs = into.refs;
+  const ts = into.ts;
+  const vb = into.valueBytes;
+  let ref = 0;
+  let t = 0;
+  for (let i = 0; i < n; i++) {
+    const at = c.pos;
+    if (i === 0) {
+      ref = c.uvarint();
+      t = c.varint();
+    } else {
+      ref += c.varint();
+      t += c.varint();
+      if (ref < 0 || !Number.isSafeInteger(ref) || !Number.isSafeInteger(t)) {
+        throw new RecordDecodeError(at, `sample ${i}: ref ${ref} or timestamp ${t} out of range`);
+      }
+    }
+    refs[i] = ref;
+    ts[i] = t;
+    const p = c.pos;
+    if (p + 8 > record.length) throw new RecordDecodeError(p, `sample ${i}: value runs past the record`);
+    const q = i * 8;
+    for (let k = 0; k < 8; k++) vb[q + k] = record[p + k]!;
+    c.pos = p + 8;
+  }
+  if (!c.done) throw new RecordDecodeError(c.pos, `${record.length - c.pos} bytes after the last sample`);
+  into.length = n;
+  return into;
+}
