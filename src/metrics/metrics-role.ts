@@ -7,7 +7,9 @@ import type { Role, RoleEnv } from "../server/role.js";
 import { VERSION } from "../server/version.js";
 import { registerPromApi } from "./api/prom-api.js";
 import { IngestStats } from "./ingest/ingest-stats.js";
-import { type ReceiveResult, RemoteWriteReceiver, writeOutcome } from "./ingest/remote-write-receiver.js";
+import { OtlpReceiver } from "./ingest/otlp-receiver.js";
+import { RemoteWriteReceiver } from "./ingest/remote-write-receiver.js";
+import { IngestPipeline, type ReceiveResult, writeOutcome } from "./ingest/sample-writer.js";
 import { TenantLimits } from "./limits/index.js";
 import { Engine } from "./promql/index.js";
 import { MemoryStorage } from "./storage/memory/index.js";
@@ -26,6 +28,7 @@ export class MetricsRole implements Role {
   /** Per-tenant ingest limits (`metrics.limits`, `metrics.tenant_limits`). */
   readonly limits: TenantLimits;
   readonly receiver: RemoteWriteReceiver;
+  readonly otlp: OtlpReceiver;
   #sweep: NodeJS.Timeout | undefined;
   #running = false;
 
@@ -33,12 +36,9 @@ export class MetricsRole implements Role {
     const cfg = env.config.metrics;
     this.limits = new TenantLimits(cfg.limits, cfg.tenant_limits);
     this.storage = new MemoryStorage(cfg.retention, this.limits);
-    this.receiver = new RemoteWriteReceiver(
-      this.storage,
-      this.stats,
-      { maxDecompressedBytes: cfg.max_write_decompressed_bytes, tenants: this.limits },
-      env.metrics,
-    );
+    const pipeline = new IngestPipeline(this.storage, this.stats, this.limits, env.metrics);
+    this.receiver = new RemoteWriteReceiver(pipeline, cfg.max_write_decompressed_bytes);
+    this.otlp = new OtlpReceiver(pipeline, cfg.max_write_decompressed_bytes);
   }
 
   async start(): Promise<void> {
@@ -59,6 +59,20 @@ export class MetricsRole implements Role {
     };
     router.on("POST", "/api/v1/push", push, { errors: "text" });
     router.on("POST", "/api/v1/write", push, { errors: "text" });
+    const otlp = async (r: RouteRequest) => {
+      requireLoopback(r.raw);
+      const tenant = writeTenant(r.raw);
+      const body = await readBody(r.raw, config.metrics.max_write_body_bytes, "metrics.max_write_body_bytes");
+      const answer = await this.otlp.receive(
+        tenant,
+        { contentType: r.raw.headers["content-type"], contentEncoding: r.raw.headers["content-encoding"] },
+        body,
+      );
+      r.res.writeHead(answer.status, { "content-type": answer.contentType }).end(answer.body);
+    };
+    // Prometheus's path and the OTLP default path (as Mimir serves it).
+    router.on("POST", "/api/v1/otlp/v1/metrics", otlp, { errors: "text" });
+    router.on("POST", "/otlp/v1/metrics", otlp, { errors: "text" });
     registerPromApi(router, {
       queryable: this.storage,
       engine: new Engine({ maxSamples: config.metrics.max_samples_per_query }),

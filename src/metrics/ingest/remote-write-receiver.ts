@@ -1,50 +1,9 @@
-import { Counter, type Registry } from "prom-client";
-import { newCtx } from "../../model/context.js";
 import { Labels, METRIC_NAME } from "../../model/labels.js";
 import { HttpError } from "../../server/errors.js";
 import { WireError } from "../../wire/errors.js";
 import { decodeWriteRequestV1, type TimeSeriesV1 } from "../../wire/remote-write/v1.js";
 import { SnappyError, snappyDecompress } from "../../wire/snappy.js";
-import {
-  IngestRateLimiter,
-  labelLimitProblem,
-  type RateRefusal,
-  type TenantLimits,
-} from "../limits/index.js";
-import { type Appendable, AppendError } from "../storage/interface.js";
-import type { IngestStats } from "./ingest-stats.js";
-
-/** Limits of the remote-write receiver, with the settings that change them (for error messages). */
-export interface ReceiverLimits {
-  /** Largest body after snappy decompression: `metrics.max_write_decompressed_bytes`. */
-  readonly maxDecompressedBytes: number;
-  /** Per-tenant label and rate limits. */
-  readonly tenants: TenantLimits;
-}
-
-/** What a write did; the HTTP layer answers 204 when nothing was refused. */
-export interface ReceiveResult {
-  readonly samplesWritten: number;
-  readonly refused: number;
-  /** The first few refusal messages, for the 400 body. */
-  readonly errors: readonly string[];
-}
-
-const MAX_REPORTED_ERRORS = 5;
-
-/**
- * The HTTP answer to a write: 204 when everything was written, else 400 (never retried: the same
- * samples would be refused again) listing what was refused. The valid samples are already kept.
- */
-export function writeOutcome(result: ReceiveResult): { status: number; body: string } {
-  if (result.refused === 0) return { status: 204, body: "" };
-  const more =
-    result.refused > result.errors.length ? `\n(and ${result.refused - result.errors.length} more)` : "";
-  return {
-    status: 400,
-    body: `${result.refused} samples refused, ${result.samplesWritten} written:\n${result.errors.join("\n")}${more}\n`,
-  };
-}
+import type { IngestPipeline, ReceiveResult } from "./sample-writer.js";
 
 /**
  * Accepts Prometheus remote-write 1.0 bodies (protobuf `prometheus.WriteRequest`, snappy block
@@ -53,30 +12,10 @@ export function writeOutcome(result: ReceiveResult): { status: number; body: str
  * are skipped and reported while the rest of the request is kept, as Prometheus's receiver does.
  */
 export class RemoteWriteReceiver {
-  readonly #written: Counter<"tenant">;
-  readonly #refused: Counter<"tenant" | "reason">;
-  readonly #rate: IngestRateLimiter;
-
   constructor(
-    private readonly store: Appendable,
-    private readonly stats: IngestStats,
-    private readonly limits: ReceiverLimits,
-    metrics: Registry,
-  ) {
-    this.#rate = new IngestRateLimiter(limits.tenants);
-    this.#written = new Counter({
-      name: "mirador_ingest_samples_total",
-      help: "Samples accepted by remote-write, per tenant.",
-      labelNames: ["tenant"],
-      registers: [metrics],
-    });
-    this.#refused = new Counter({
-      name: "mirador_ingest_samples_refused_total",
-      help: "Samples refused by remote-write, per tenant and reason.",
-      labelNames: ["tenant", "reason"],
-      registers: [metrics],
-    });
-  }
+    private readonly pipeline: IngestPipeline,
+    private readonly maxDecompressedBytes: number,
+  ) {}
 
   /**
    * Checks the headers of a write, decompresses and decodes the body, and appends every sample for
@@ -89,7 +28,7 @@ export class RemoteWriteReceiver {
   ): Promise<ReceiveResult> {
     checkContentType(headers.contentType);
     checkContentEncoding(headers.contentEncoding);
-    const raw = decompress(body, this.limits.maxDecompressedBytes);
+    const raw = decompress(body, this.maxDecompressedBytes);
     let req: ReturnType<typeof decodeWriteRequestV1>;
     try {
       req = decodeWriteRequestV1(raw);
@@ -98,75 +37,32 @@ export class RemoteWriteReceiver {
         throw new HttpError("bad_data", `corrupt remote-write body: ${err.message}`);
       throw err;
     }
-    this.#checkRate(tenant, req.timeseries);
-    const app = this.store.appender(newCtx([tenant]));
-    let written = 0;
-    let refused = 0;
-    const errors: string[] = [];
-    const refuse = (reason: string, message: string, n: number) => {
-      refused += n;
-      this.#refused.inc({ tenant, reason }, n);
-      if (errors.length < MAX_REPORTED_ERRORS) errors.push(message);
-    };
+    let samples = 0;
+    for (const ts of req.timeseries) samples += ts.samples.length + ts.histogramCount;
+    const w = this.pipeline.begin(tenant, samples);
     try {
       for (const ts of req.timeseries) {
-        const labelsOrError = seriesLabels(ts);
-        if (typeof labelsOrError === "string") {
-          refuse("invalid_labels", labelsOrError, ts.samples.length + ts.histogramCount);
+        const labels = seriesLabels(ts);
+        if (typeof labels === "string") {
+          w.refuse("invalid_labels", labels, ts.samples.length + ts.histogramCount);
           continue;
         }
-        const overLimit = labelLimitProblem(labelsOrError, tenant, this.limits.tenants);
-        if (overLimit !== undefined) {
-          refuse("label_limit", overLimit, ts.samples.length + ts.histogramCount);
-          continue;
-        }
+        if (!w.admitSeries(labels, ts.samples.length + ts.histogramCount)) continue;
         if (ts.histogramCount > 0) {
-          refuse(
+          w.refuse(
             "native_histogram",
-            `native histograms are not supported yet (series ${labelsOrError.toString()})`,
+            `native histograms are not supported yet (series ${labels.toString()})`,
             ts.histogramCount,
           );
         }
-        for (const s of ts.samples) {
-          try {
-            app.append(labelsOrError, s.timestamp, s.value);
-            written++;
-          } catch (err) {
-            if (!(err instanceof AppendError)) throw err;
-            refuse(err.code, err.message, 1);
-          }
-        }
+        for (const s of ts.samples) w.append(labels, s.timestamp, s.value);
       }
-      await app.commit();
     } catch (err) {
-      app.rollback();
+      w.rollback();
       throw err;
     }
-    this.#written.inc({ tenant }, written);
-    this.stats.record(tenant, written, Date.now());
-    return { samplesWritten: written, refused, errors };
+    return w.commit();
   }
-
-  #checkRate(tenant: string, timeseries: readonly TimeSeriesV1[]): void {
-    let samples = 0;
-    for (const ts of timeseries) samples += ts.samples.length + ts.histogramCount;
-    const refusal = this.#rate.take(tenant, samples, Date.now());
-    if (refusal) {
-      this.#refused.inc({ tenant, reason: "rate_limited" }, samples);
-      throw rateRefusal(refusal);
-    }
-  }
-}
-
-/**
- * The tenant's ingestion rate, for the whole request: 429 with `Retry-After` when over the rate
- * (the sender retries the whole request later, nothing of it was kept), 413 when the request alone
- * is larger than the burst (retrying cannot help).
- */
-function rateRefusal(refusal: RateRefusal): HttpError {
-  return refusal.never
-    ? new HttpError("too_large", refusal.message)
-    : new HttpError("rate_limited", refusal.message, { "retry-after": String(refusal.retryAfterSeconds) });
 }
 
 /** The series' labels, or why they are invalid. Empty values are dropped, as they mean "no label". */
