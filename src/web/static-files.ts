@@ -20,7 +20,7 @@ const TYPES: Record<string, string> = {
  * false when the UI is not built.
  */
 export function serveStatic(root: string, urlPath: string, res: ServerResponse): boolean {
-  const rel = normalize(decodeURIComponent(urlPath)).replace(/^([/\\])+/, "");
+  const rel = normalize(safeDecode(urlPath)).replace(/^([/\\])+/, "");
   let file = join(root, rel);
   if (!file.startsWith(root + sep) && file !== root) file = join(root, "index.html");
   let stat = statOrUndefined(file);
@@ -45,5 +45,14 @@ function statOrUndefined(path: string) {
     return statSync(path);
   } catch {
     return undefined;
+  }
+}
+
+/** The decoded path, or "" (the app's index) when it is not valid percent-encoding. */
+function safeDecode(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return "";
   }
 }
