@@ -1,20 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import {
-  appendFile,
-  mkdir,
-  mkdtemp,
-  readdir,
-  readFile,
-  rm,
-  stat,
-  truncate,
-  writeFile,
-} from "node:fs/promises";
+import { appendFile, mkdtemp, readdir, rm, stat, truncate } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import ts from "typescript";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { transpileTree } from "../../../test-support/transpile-tree.js";
 import { FRAME_HEADER_BYTES } from "./frame.js";
 import { decodeSamples, decodeSeries, RecordType, recordType, SampleBatch } from "./records.js";
 import { type ReplayReport, replay } from "./replay.js";
@@ -40,35 +30,6 @@ const SEGMENT_BYTES = 256 * 1024;
 
 let work: string;
 let walUrl: string;
-
-/** Transpiles `entry` and every module it reaches by relative imports into `outRoot`, keeping the layout. */
-async function transpileTree(entry: string, outRoot: string): Promise<void> {
-  const seen = new Set<string>();
-  const queue = [entry];
-  for (let file = queue.pop(); file !== undefined; file = queue.pop()) {
-    if (seen.has(file)) continue;
-    seen.add(file);
-    const source = await readFile(file, "utf8");
-    for (const { fileName } of ts.preProcessFile(source, true, true).importedFiles) {
-      if (fileName.startsWith(".")) queue.push(resolve(dirname(file), fileName.replace(/\.js$/, ".ts")));
-      else if (!fileName.startsWith("node:")) {
-        throw new Error(`${file} imports package ${fileName}; the crash child can only load node: builtins`);
-      }
-    }
-    const { outputText } = ts.transpileModule(source, {
-      fileName: file,
-      compilerOptions: {
-        module: ts.ModuleKind.ESNext,
-        target: ts.ScriptTarget.ES2022,
-        verbatimModuleSyntax: true,
-      },
-    });
-    const out = join(outRoot, relative(srcRoot, file)).replace(/\.ts$/, ".js");
-    await mkdir(dirname(out), { recursive: true });
-    await writeFile(out, outputText);
-  }
-  await writeFile(join(outRoot, "package.json"), '{ "type": "module" }\n');
-}
 
 /** The number of samples of commit `id`; must match crash-child.mjs. */
 function sampleCount(id: number): number {
@@ -196,7 +157,7 @@ async function runAndKill(dir: string, firstId: number, runMs: number): Promise<
 describe("WAL under kill -9", () => {
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), "mirador-wal-crash-"));
-    await transpileTree(join(here, "index.ts"), join(work, "build"));
+    await transpileTree(join(here, "index.ts"), join(work, "build"), srcRoot);
     walUrl = pathToFileURL(join(work, "build", relative(srcRoot, join(here, "index.js")))).href;
   });
   afterAll(async () => {
