@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
@@ -6,6 +5,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newCtx } from "../../../model/context.js";
 import { Matcher } from "../../../model/matcher.js";
+import { runAndKill as runAndKillChild } from "../../../test-support/crash-child.js";
 import { transpileTree } from "../../../test-support/transpile-tree.js";
 import { collectSeries } from "../../storage/series-set.js";
 import { HeadStorage } from "./head-storage.js";
@@ -37,40 +37,7 @@ function sampleCount(id: number): number {
 
 /** Runs the child until it is ready and has run for `runMs`, then SIGKILLs it; returns the acked ids. */
 async function runAndKill(dir: string, firstId: number, runMs: number): Promise<number[]> {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [join(here, "testdata", "crash-child.mjs"), headUrl, dir, String(firstId)],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
-  const acked: number[] = [];
-  let stderr = "";
-  let partial = "";
-  let ready = false;
-  const exited = new Promise<NodeJS.Signals | null>((res) =>
-    child.once("exit", (_code, signal) => res(signal)),
-  );
-  const readyOrExit = new Promise<void>((res) => {
-    child.stdout?.on("data", (chunk: Buffer) => {
-      const lines = (partial + chunk.toString("utf8")).split("\n");
-      partial = lines.pop() ?? "";
-      for (const line of lines) {
-        if (line === "ready") {
-          ready = true;
-          res();
-        } else acked.push(Number(line));
-      }
-    });
-    void exited.then(() => res());
-  });
-  child.stderr?.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString("utf8");
-  });
-  await readyOrExit;
-  if (!ready) throw new Error(`crash child exited before it was ready: ${stderr}`);
-  await new Promise((res) => setTimeout(res, runMs));
-  child.kill("SIGKILL");
-  expect(await exited, `the child died on its own: ${stderr}`).toBe("SIGKILL");
-  return acked;
+  return runAndKillChild(join(here, "testdata", "crash-child.mjs"), [headUrl, dir, String(firstId)], runMs);
 }
 
 /** Opens the storage and checks it: returns the ids whose commits are visible, all whole and exact. */

@@ -1,9 +1,9 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { appendFile, mkdtemp, readdir, rm, stat, truncate } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runAndKill as runAndKillChild } from "../../../test-support/crash-child.js";
 import { transpileTree } from "../../../test-support/transpile-tree.js";
 import { FRAME_HEADER_BYTES } from "./frame.js";
 import { decodeSamples, decodeSeries, RecordType, recordType, SampleBatch } from "./records.js";
@@ -116,42 +116,11 @@ async function losePowerAfter(dir: string, acked: readonly number[], rand: () =>
 
 /** Runs the child until it is ready and has run for `runMs`, then SIGKILLs it; returns the acked ids. */
 async function runAndKill(dir: string, firstId: number, runMs: number): Promise<number[]> {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [join(here, "testdata", "crash-child.mjs"), walUrl, dir, String(firstId), String(SEGMENT_BYTES)],
-    { stdio: ["ignore", "pipe", "pipe"] },
+  return runAndKillChild(
+    join(here, "testdata", "crash-child.mjs"),
+    [walUrl, dir, String(firstId), String(SEGMENT_BYTES)],
+    runMs,
   );
-  const acked: number[] = [];
-  let stderr = "";
-  let partial = "";
-  let ready = false;
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) =>
-    child.once("exit", (code, signal) => res({ code, signal })),
-  );
-  const readyOrExit = new Promise<void>((res) => {
-    child.stdout?.on("data", (chunk: Buffer) => {
-      const lines = (partial + chunk.toString("utf8")).split("\n");
-      partial = lines.pop() ?? "";
-      for (const line of lines) {
-        if (line === "ready") {
-          ready = true;
-          res();
-        } else acked.push(Number(line));
-      }
-    });
-    void exited.then(() => res());
-  });
-  child.stderr?.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString("utf8");
-  });
-  await readyOrExit;
-  if (!ready) throw new Error(`crash child exited before it was ready: ${stderr}`);
-  await new Promise((res) => setTimeout(res, runMs));
-  child.kill("SIGKILL");
-  const { signal } = await exited;
-  expect(signal, `the child died on its own: ${stderr}`).toBe("SIGKILL");
-  // Only complete lines count: a line cut short by the kill was not fully acknowledged output.
-  return acked;
 }
 
 describe("WAL under kill -9", () => {
