@@ -12,9 +12,8 @@ import { RemoteWriteReceiver } from "./ingest/remote-write-receiver.js";
 import { IngestPipeline, type ReceiveResult, writeOutcome } from "./ingest/sample-writer.js";
 import { TenantLimits } from "./limits/index.js";
 import { Engine } from "./promql/index.js";
-import { MemoryStorage } from "./storage/memory/index.js";
-
-const RETENTION_SWEEP_MS = 60_000;
+import type { Appendable, Appender } from "./storage/interface.js";
+import { HeadStorage } from "./tsdb/head/index.js";
 
 /**
  * The `metrics` role: remote-write ingest, the per-tenant store and the Prometheus query API on
@@ -23,26 +22,37 @@ const RETENTION_SWEEP_MS = 60_000;
  */
 export class MetricsRole implements Role {
   readonly name = "metrics";
-  readonly storage: MemoryStorage;
+  #storage: HeadStorage | undefined;
   readonly stats = new IngestStats();
   /** Per-tenant ingest limits (`metrics.limits`, `metrics.tenant_limits`). */
   readonly limits: TenantLimits;
   readonly receiver: RemoteWriteReceiver;
   readonly otlp: OtlpReceiver;
-  #sweep: NodeJS.Timeout | undefined;
   #running = false;
 
   constructor(private readonly env: RoleEnv) {
     const cfg = env.config.metrics;
     this.limits = new TenantLimits(cfg.limits, cfg.tenant_limits);
-    this.storage = new MemoryStorage(cfg.retention, this.limits);
-    const pipeline = new IngestPipeline(this.storage, this.stats, this.limits, env.metrics);
+    // The store opens in start(); nothing is written before that (the role is not ready).
+    const store: Appendable = { appender: (ctx): Appender => this.storage.appender(ctx) };
+    const pipeline = new IngestPipeline(store, this.stats, this.limits, env.metrics);
     this.receiver = new RemoteWriteReceiver(pipeline, cfg.max_write_decompressed_bytes);
     this.otlp = new OtlpReceiver(pipeline, cfg.max_write_decompressed_bytes);
   }
 
+  /** The per-tenant TSDB; opened (its WALs replayed) by {@link start}. */
+  get storage(): HeadStorage {
+    if (this.#storage === undefined)
+      throw new Error("the metrics role has not started: its TSDB is not open");
+    return this.#storage;
+  }
+
   async start(): Promise<void> {
     const { router, config } = this.env;
+    this.#storage = await HeadStorage.open(config.data_dir, {
+      limits: this.limits,
+      walSegmentBytes: config.metrics.tsdb.wal_segment_bytes,
+    });
     const push = async (r: RouteRequest) => {
       requireLoopback(r.raw);
       const tenant = writeTenant(r.raw);
@@ -80,7 +90,6 @@ export class MetricsRole implements Role {
       maxBodyBytes: config.server.max_query_body_bytes,
       version: VERSION,
     });
-    this.#sweep = setInterval(() => this.storage.truncate(Date.now()), RETENTION_SWEEP_MS).unref();
     this.#running = true;
   }
 
@@ -95,8 +104,8 @@ export class MetricsRole implements Role {
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.#sweep);
     this.#running = false;
+    await this.#storage?.close();
   }
 
   ready(): boolean {

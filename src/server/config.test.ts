@@ -57,7 +57,7 @@ describe("loadConfig", () => {
     ["server:\n  http_port: nine\n", "server.http_port", "number"],
     ["server:\n  http_port: 70000\n", "server.http_port", "65535"],
     ["gateway:\n  prot: 1\n", "gateway", '"prot"'],
-    ["metrics:\n  retention: forever\n", "metrics.retention", "duration"],
+    ["metrics:\n  limits:\n    retention: forever\n", "metrics.limits.retention", "duration"],
     ["log_level: loud\n", "log_level", "debug"],
     ["demo:\n  clusters: -1\n", "demo.clusters", ">=0"],
   ])("names the key in %j", (yaml, key, expected) => {

@@ -80,6 +80,8 @@ const limitsShape = {
   ingestion_rate: z.number().min(0),
   ingestion_burst_size: z.number().int().min(0),
   out_of_order_window: duration,
+  retention: duration,
+  retention_size: z.number().int().min(0),
 };
 const limitOverrides = z.strictObject(limitsShape).partial();
 
@@ -120,8 +122,19 @@ export const serverConfigSchema = z.strictObject({
         .int()
         .positive()
         .default(64 * MiB),
-      /** In-memory store: samples older than this are dropped. */
-      retention: duration.prefault("6h"),
+      /** The embedded TSDB (retention is a per-tenant limit: `limits.retention`, `limits.retention_size`). */
+      tsdb: z
+        .strictObject({
+          /** Span of the blocks the head is cut into; larger blocks are compacted from these. */
+          block_duration: duration.prefault("2h"),
+          /** Size at which a WAL segment is closed and the next begun. */
+          wal_segment_bytes: z
+            .number()
+            .int()
+            .min(64 * 1024)
+            .default(128 * MiB),
+        })
+        .prefault({}),
       query_timeout: duration.prefault("2m"),
       max_samples_per_query: z.number().int().positive().default(50_000_000),
       /** Limits of every tenant… */
@@ -143,6 +156,8 @@ export const serverConfigSchema = z.strictObject({
           ingestion_rate: limitsShape.ingestion_rate.default(DEFAULT_LIMITS.ingestion_rate),
           ingestion_burst_size: limitsShape.ingestion_burst_size.default(DEFAULT_LIMITS.ingestion_burst_size),
           out_of_order_window: duration.prefault("10m"),
+          retention: duration.prefault("15d"),
+          retention_size: limitsShape.retention_size.default(DEFAULT_LIMITS.retention_size),
         })
         .prefault({}),
       /** …and overrides per tenant, e.g. `tenant_limits: {demo-1: {max_active_series: 10000}}`. */

@@ -88,8 +88,10 @@ describe("remote-write receiver over HTTP", () => {
     expect((await query("t1", "kept")).data.result.map((x) => x.value[1])).toEqual(["7"]);
   });
 
-  it("refuses an out-of-order sample with 400 and keeps the newer ones", async () => {
-    expect((await push(writeBody([[{ __name__: "ooo" }, [[99_000, 1]]]]))).status).toBe(204);
+  it("accepts a late sample inside the out-of-order window, refuses one beyond it with 400 and keeps the rest", async () => {
+    expect((await push(writeBody([[{ __name__: "ooo" }, [[800_000, 1]]]]))).status).toBe(204);
+    // 10 s late: inside the default 10 m window.
+    expect((await push(writeBody([[{ __name__: "ooo" }, [[790_000, 2]]]]))).status).toBe(204);
     const res = await push(
       writeBody([
         [{ __name__: "ooo" }, [[98_000, 5]]],
@@ -97,8 +99,17 @@ describe("remote-write receiver over HTTP", () => {
       ]),
     );
     expect(res.status).toBe(400);
-    expect(await res.text()).toContain("out of order");
+    expect(await res.text()).toContain("beyond the out-of-order window of 600000 ms");
     expect((await query("t1", "ooo2")).data.result).toHaveLength(1);
+    const range = await fetch(`${s.url}/api/v1/query?query=ooo[1h]&time=1000`, {
+      headers: { "x-scope-orgid": "t1" },
+    });
+    const values = ((await range.json()) as { data: { result: { values: [number, string][] }[] } }).data
+      .result[0]?.values;
+    expect(values).toEqual([
+      [790, "2"],
+      [800, "1"],
+    ]);
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * Per-tenant ingest limits, with the configuration key of each so that an error can say which
+ * Per-tenant ingest and storage limits, with the configuration key of each so that an error can say which
  * setting to change. Zero means "no limit" for the count and rate limits.
  */
 export interface IngestLimits {
@@ -19,6 +19,10 @@ export interface IngestLimits {
   readonly ingestion_burst_size: number;
   /** How far behind a series' newest sample a late sample is still accepted, ms. */
   readonly out_of_order_window: number;
+  /** How long a tenant's samples are kept, ms; blocks wholly older are deleted. 0 keeps them forever. */
+  readonly retention: number;
+  /** Bytes of blocks a tenant may keep on disk; the oldest blocks go first past it. 0 = no limit. */
+  readonly retention_size: number;
 }
 
 /** Defaults, close to Mimir's so that operators find familiar numbers. */
@@ -31,6 +35,8 @@ export const DEFAULT_LIMITS: IngestLimits = {
   ingestion_rate: 100_000,
   ingestion_burst_size: 1_000_000,
   out_of_order_window: 600_000,
+  retention: 15 * 24 * 3600_000,
+  retention_size: 0,
 };
 
 /** Some limits of one tenant, overriding the defaults. */
