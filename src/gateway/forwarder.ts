@@ -40,10 +40,7 @@ export class LocalForwarder implements WriteForwarder {
     body: Uint8Array,
   ): Promise<ForwardResult> {
     try {
-      return {
-        ...writeOutcome(await this.target.ingest(tenant, contentType, contentEncoding, body)),
-        headers: {},
-      };
+      return writeOutcome(await this.target.ingest(tenant, contentType, contentEncoding, body));
     } catch (err) {
       const { status, message } = classifyError(err);
       return { status, body: `${message}\n`, headers: {} };
@@ -74,12 +71,11 @@ export class HttpForwarder implements WriteForwarder {
         body,
         signal: AbortSignal.timeout(this.timeoutMs),
       });
-      const retryAfter = res.headers.get("retry-after");
-      return {
-        status: res.status,
-        body: await res.text(),
-        headers: retryAfter ? { "retry-after": retryAfter } : {},
-      };
+      const passOn: Record<string, string> = {};
+      for (const [name, value] of res.headers) {
+        if (name === "retry-after" || name.startsWith("x-prometheus-remote-write-")) passOn[name] = value;
+      }
+      return { status: res.status, body: await res.text(), headers: passOn };
     } catch (err) {
       // The ingest is unreachable: a 503 tells the agent to keep the data and retry.
       return {

@@ -1,6 +1,6 @@
 import { readBody } from "../server/http/body.js";
 import { requireLoopback } from "../server/http/loopback.js";
-import { sendText } from "../server/http/reply.js";
+import { sendJSON, sendText } from "../server/http/reply.js";
 import type { RouteRequest } from "../server/http/router.js";
 import { writeTenant } from "../server/http/tenant.js";
 import type { Role, RoleEnv } from "../server/role.js";
@@ -13,7 +13,7 @@ import { IngestPipeline, type ReceiveResult, writeOutcome } from "./ingest/sampl
 import { TenantLimits } from "./limits/index.js";
 import { Engine } from "./promql/index.js";
 import type { Appendable, Appender } from "./storage/interface.js";
-import { HeadStorage } from "./tsdb/head/index.js";
+import { TSDB } from "./tsdb/tsdb.js";
 
 /**
  * The `metrics` role: remote-write ingest, the per-tenant store and the Prometheus query API on
@@ -22,7 +22,8 @@ import { HeadStorage } from "./tsdb/head/index.js";
  */
 export class MetricsRole implements Role {
   readonly name = "metrics";
-  #storage: HeadStorage | undefined;
+  #storage: TSDB | undefined;
+  #maintenance: NodeJS.Timeout | undefined;
   readonly stats = new IngestStats();
   /** Per-tenant ingest limits (`metrics.limits`, `metrics.tenant_limits`). */
   readonly limits: TenantLimits;
@@ -41,7 +42,7 @@ export class MetricsRole implements Role {
   }
 
   /** The per-tenant TSDB; opened (its WALs replayed) by {@link start}. */
-  get storage(): HeadStorage {
+  get storage(): TSDB {
     if (this.#storage === undefined)
       throw new Error("the metrics role has not started: its TSDB is not open");
     return this.#storage;
@@ -49,9 +50,12 @@ export class MetricsRole implements Role {
 
   async start(): Promise<void> {
     const { router, config } = this.env;
-    this.#storage = await HeadStorage.open(config.data_dir, {
+    const log = this.env.logger;
+    this.#storage = await TSDB.open(config.data_dir, {
       limits: this.limits,
+      blockDurationMs: config.metrics.tsdb.block_duration,
       walSegmentBytes: config.metrics.tsdb.wal_segment_bytes,
+      onProblem: (message) => log.warn(message),
     });
     const push = async (r: RouteRequest) => {
       requireLoopback(r.raw);
@@ -63,7 +67,8 @@ export class MetricsRole implements Role {
         r.raw.headers["content-encoding"],
         body,
       );
-      const { status, body: text } = writeOutcome(result);
+      const { status, body: text, headers } = writeOutcome(result);
+      for (const [name, value] of Object.entries(headers)) r.res.setHeader(name, value);
       if (status === 204) r.res.writeHead(204).end();
       else sendText(r.res, status, text);
     };
@@ -90,6 +95,20 @@ export class MetricsRole implements Role {
       maxBodyBytes: config.server.max_query_body_bytes,
       version: VERSION,
     });
+    // Mimir's path for an ingester flush: every head into blocks now (benchmarks, before a move).
+    router.on("POST", "/api/mirador/v1/admin/tsdb/flush", async (r) => {
+      requireLoopback(r.raw);
+      const done = await this.storage.maintain(true);
+      sendJSON(r.res, 200, {
+        status: "success",
+        data: Object.fromEntries([...done].map(([tenant, m]) => [tenant, m])),
+      });
+    });
+    this.#maintenance = setInterval(() => {
+      this.storage
+        .maintain()
+        .catch((err) => log.error("TSDB maintenance failed", { err: (err as Error).message }));
+    }, config.metrics.tsdb.maintenance_interval).unref();
     this.#running = true;
   }
 
@@ -105,6 +124,7 @@ export class MetricsRole implements Role {
 
   async stop(): Promise<void> {
     this.#running = false;
+    clearInterval(this.#maintenance);
     await this.#storage?.close();
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { Labels } from "../../model/labels.js";
 import { hashBytes, hashLabels } from "./label-hash.js";
+import { Labels } from "./labels.js";
 
 const encoder = new TextEncoder();
 

@@ -5,7 +5,7 @@
  * the labels does not matter, and finishes into 53 bits. A 2.0 decoder hashes each symbol once and
  * reuses its lanes; the result is the same as from the 1.0 bytes of the same labels.
  */
-import type { Labels } from "../../model/labels.js";
+import type { Labels } from "./labels.js";
 
 const TWO_21 = 2097152;
 const utf8Encoder = new TextEncoder();

@@ -127,6 +127,8 @@ export const serverConfigSchema = z.strictObject({
         .strictObject({
           /** Span of the blocks the head is cut into; larger blocks are compacted from these. */
           block_duration: duration.prefault("2h"),
+          /** How often each tenant's head is checked for blocks to cut, blocks compacted and retention applied. */
+          maintenance_interval: duration.prefault("1m"),
           /** Size at which a WAL segment is closed and the next begun. */
           wal_segment_bytes: z
             .number()

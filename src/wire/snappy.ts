@@ -22,7 +22,8 @@ export class SnappyError extends WireError {
 
 /** Compresses `buf` into one snappy block. The result is a new array owned by the caller. */
 export function snappyCompress(buf: Uint8Array): Uint8Array {
-  return snappy.compressSync(buf);
+  // Copied out: otherwise the result keeps the native worst-case buffer, which V8 does not count.
+  return snappy.compressSync(buf, { copyOutputData: true });
 }
 
 /**

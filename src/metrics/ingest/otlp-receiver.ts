@@ -45,7 +45,7 @@ export class OtlpReceiver {
       throw err;
     }
     const { samples, problems } = otlpToSamples(req);
-    const w = this.pipeline.begin(tenant, samples.length);
+    const w = this.pipeline.begin(tenant);
     try {
       for (const p of problems) w.refuse("otlp_unsupported", p, 1);
       const admitted = new Map<string, boolean>();
@@ -56,7 +56,7 @@ export class OtlpReceiver {
           ok = w.admitSeries(s.labels, 1);
           admitted.set(key, ok);
         } else if (!ok) {
-          w.refuse("label_limit", undefined, 1);
+          w.refuse("limit", undefined, 1);
         }
         if (ok) w.append(s.labels, s.t, s.v);
       }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WRITE_HEADERS, writeBody } from "../../test-support/remote-write.js";
 import { startTestSeed } from "../../test-support/seed.js";
+import { encodeRequestV2, type TimeSeriesV2 } from "../../wire/remote-write/v2.js";
 import { snappyCompress } from "../../wire/snappy.js";
 
 type Running = Awaited<ReturnType<typeof startTestSeed>>;
@@ -45,11 +46,49 @@ describe("remote-write receiver over HTTP", () => {
     [{ "content-type": "image/png" }, "Content-Type"],
     [{ "content-encoding": "gzip" }, "Content-Encoding"],
     [{ "content-encoding": "deflate" }, "Content-Encoding"],
-    [{ "content-type": "application/x-protobuf;proto=io.prometheus.write.v2.Request" }, "remote-write 1.0"],
+    [{ "content-type": "application/x-protobuf;proto=io.prometheus.write.v3.Request" }, "(2.0)"],
   ])("answers 415 to %j", async (headers, mentions) => {
     const res = await push(writeBody([[{ __name__: "m" }, [[1, 1]]]]), headers);
     expect(res.status).toBe(415);
     expect(await res.text()).toContain(mentions);
+  });
+
+  it("accepts remote-write 2.0 with the written-count headers, and refuses a corrupt 2.0 body with 400", async () => {
+    const v2 = (series: TimeSeriesV2[]) => snappyCompress(encodeRequestV2({ timeseries: series }));
+    const ts = (labels: Record<string, string>, samples: [number, number][]): TimeSeriesV2 => ({
+      labels: Object.entries(labels).map(([name, value]) => ({ name, value })),
+      samples: samples.map(([timestamp, value]) => ({ timestamp, value, startTimestamp: 0 })),
+      histograms: [],
+      exemplars: [],
+      metadata: { type: 0, help: "", unit: "" },
+    });
+    const headers = { "content-type": "application/x-protobuf;proto=io.prometheus.write.v2.Request" };
+    const res = await push(
+      v2([
+        ts({ __name__: "v2m", job: "a" }, [
+          [98_000, 1],
+          [99_000, 2],
+        ]),
+        ts({ __name__: "v2m", job: "b" }, [[99_000, 3]]),
+      ]),
+      headers,
+    );
+    expect(res.status).toBe(204);
+    expect(res.headers.get("x-prometheus-remote-write-samples-written")).toBe("3");
+    expect(res.headers.get("x-prometheus-remote-write-histograms-written")).toBe("0");
+    expect((await query("t1", "v2m")).data.result.map((x) => [x.metric.job, x.value[1]])).toEqual([
+      ["a", "2"],
+      ["b", "3"],
+    ]);
+    const refused = await push(
+      v2([ts({ job: "nameless" }, [[99_000, 1]]), ts({ __name__: "v2k" }, [[99_000, 4]])]),
+      headers,
+    );
+    expect(refused.status).toBe(400);
+    expect(refused.headers.get("x-prometheus-remote-write-samples-written")).toBe("1");
+    const corrupt = await push(snappyCompress(Uint8Array.of(0x0a, 0x05, 0x61)), headers);
+    expect(corrupt.status).toBe(400);
+    expect(await corrupt.text()).toContain("corrupt remote-write 2.0 body");
   });
 
   it("answers 400 to a corrupt body: bad snappy, and valid snappy around bad protobuf", async () => {

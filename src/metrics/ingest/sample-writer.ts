@@ -2,8 +2,16 @@ import { Counter, type Registry } from "prom-client";
 import { newCtx } from "../../model/context.js";
 import type { Labels } from "../../model/labels.js";
 import { HttpError } from "../../server/errors.js";
+import type { RawLabels } from "../../wire/remote-write/raw-labels.js";
+import type { WriteSink } from "../../wire/remote-write/write-sink.js";
 import { IngestRateLimiter, labelLimitProblem, type TenantLimits } from "../limits/index.js";
-import { type Appendable, AppendError, type Appender } from "../storage/interface.js";
+import {
+  type Appendable,
+  AppendError,
+  type Appender,
+  type HandleAppender,
+  isHandleAppender,
+} from "../storage/interface.js";
 import type { IngestStats } from "./ingest-stats.js";
 
 /** What a write did; the HTTP layer answers 204 when nothing was refused. */
@@ -12,6 +20,8 @@ export interface ReceiveResult {
   readonly refused: number;
   /** The first few refusal messages, for the 400 body. */
   readonly errors: readonly string[];
+  /** Response headers the protocol asks for (remote-write 2.0's written counts). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 const MAX_REPORTED_ERRORS = 5;
@@ -20,20 +30,26 @@ const MAX_REPORTED_ERRORS = 5;
  * The HTTP answer to a write: 204 when everything was written, else 400 (never retried: the same
  * samples would be refused again) listing what was refused. The valid samples are already kept.
  */
-export function writeOutcome(result: ReceiveResult): { status: number; body: string } {
-  if (result.refused === 0) return { status: 204, body: "" };
+export function writeOutcome(result: ReceiveResult): {
+  status: number;
+  body: string;
+  headers: Record<string, string>;
+} {
+  const headers = { ...result.headers };
+  if (result.refused === 0) return { status: 204, body: "", headers };
   const more =
     result.refused > result.errors.length ? `\n(and ${result.refused - result.errors.length} more)` : "";
   return {
     status: 400,
     body: `${result.refused} samples refused, ${result.samplesWritten} written:\n${result.errors.join("\n")}${more}\n`,
+    headers,
   };
 }
 
 /**
- * The write path every ingest protocol shares (remote-write, OTLP): the tenant's rate limit over
- * the whole request, label limits per series, appends with per-sample refusals, one commit, and the
- * per-tenant counters and stats.
+ * The write path every ingest protocol shares (remote-write, OTLP): label limits for new series,
+ * appends with per-sample refusals, the tenant's rate limit over the whole request, one commit, and
+ * the per-tenant counters and stats.
  */
 export class IngestPipeline {
   readonly #written: Counter<"tenant">;
@@ -61,21 +77,24 @@ export class IngestPipeline {
     });
   }
 
-  /**
-   * Starts a request of `samples` samples for `tenant`: throws 429 (with `Retry-After`) past the
-   * tenant's ingestion rate, or 413 when the request alone exceeds the burst; nothing is kept then.
-   */
-  begin(tenant: string, samples: number): SampleWriter {
-    const refusal = this.#rate.take(tenant, samples, Date.now());
-    if (refusal) {
-      this.#refused.inc({ tenant, reason: "rate_limited" }, samples);
-      throw refusal.never
-        ? new HttpError("too_large", refusal.message)
-        : new HttpError("rate_limited", refusal.message, {
-            "retry-after": String(refusal.retryAfterSeconds),
-          });
-    }
+  /** Starts a request for `tenant`. Nothing it appends is kept before {@link SampleWriter.commit}. */
+  begin(tenant: string): SampleWriter {
     return new SampleWriter(this, tenant, this.store.appender(newCtx([tenant])));
+  }
+
+  /**
+   * Takes `samples` from `tenant`'s rate budget: throws 429 (with `Retry-After`) past the ingestion
+   * rate, or 413 when the request alone exceeds the burst (used by {@link SampleWriter.commit}).
+   */
+  takeRate(tenant: string, samples: number): void {
+    const refusal = this.#rate.take(tenant, samples, Date.now());
+    if (!refusal) return;
+    this.#refused.inc({ tenant, reason: "rate_limited" }, samples);
+    throw refusal.never
+      ? new HttpError("too_large", refusal.message)
+      : new HttpError("rate_limited", refusal.message, {
+          "retry-after": String(refusal.retryAfterSeconds),
+        });
   }
 
   /** Counts refused samples (used by {@link SampleWriter}). */
@@ -90,30 +109,51 @@ export class IngestPipeline {
   }
 }
 
-/** One request's writes: series checks, appends and the final commit. Not safe for concurrent use. */
-export class SampleWriter {
+/**
+ * One request's writes: series checks, appends and the final commit. It is also the sink of the
+ * remote-write decoders ({@link WriteSink}): each series gets a handle, refused series keep theirs
+ * so that their samples are counted as refused, and on a store with the hot path
+ * ({@link HandleAppender}) an existing series is found from the raw label bytes without building a
+ * string. Not safe for concurrent use.
+ */
+export class SampleWriter implements WriteSink {
   #written = 0;
   #refused = 0;
+  #histogramsRefused = 0;
   readonly #errors: string[] = [];
+  readonly #app: Appender;
+  readonly #fast: HandleAppender | undefined;
+  /** Sink handle → the appender's handle, or -1 when the series was refused. */
+  #handles = new Int32Array(64);
+  #nHandles = 0;
+  /** Sink handle → labels, when the store has no hot path. */
+  readonly #labels: (Labels | undefined)[] = [];
+  /** Sink handle → why its series was refused. */
+  readonly #reasons: (string | undefined)[] = [];
+  readonly #checkNew = (labels: Labels): string | undefined =>
+    labelLimitProblem(labels, this.tenant, this.pipeline.limits);
 
   constructor(
     private readonly pipeline: IngestPipeline,
     readonly tenant: string,
-    private readonly app: Appender,
-  ) {}
+    app: Appender,
+  ) {
+    this.#app = app;
+    this.#fast = isHandleAppender(app) ? app : undefined;
+  }
 
   /** Whether a series may be written under the label limits; if not, its `samples` are refused. */
   admitSeries(labels: Labels, samples: number): boolean {
-    const problem = labelLimitProblem(labels, this.tenant, this.pipeline.limits);
+    const problem = this.#checkNew(labels);
     if (problem === undefined) return true;
-    this.refuse("label_limit", problem, samples);
+    this.refuse("limit", problem, samples);
     return false;
   }
 
   /** Appends one sample; a sample the store refuses is counted and reported, not thrown. */
   append(labels: Labels, t: number, v: number): void {
     try {
-      this.app.append(labels, t, v);
+      this.#app.append(labels, t, v);
       this.#written++;
     } catch (err) {
       if (!(err instanceof AppendError)) throw err;
@@ -128,12 +168,90 @@ export class SampleWriter {
     if (message !== undefined && this.#errors.length < MAX_REPORTED_ERRORS) this.#errors.push(message);
   }
 
-  /** Commits what was appended (durable before it resolves) and reports the request. */
+  /** {@link WriteSink.series}: checks the series and returns its handle (refused ones get one too). */
+  series(raw: RawLabels): number {
+    const h = this.#nHandles++;
+    if (h === this.#handles.length) {
+      const grown = new Int32Array(h * 2);
+      grown.set(this.#handles);
+      this.#handles = grown;
+    }
+    this.#handles[h] = -1;
+    const problem = raw.problem();
+    if (problem !== undefined) {
+      this.#refuseSeries(h, "invalid_labels", problem.message);
+      return h;
+    }
+    try {
+      if (this.#fast !== undefined) {
+        this.#handles[h] = this.#fast.handle(raw, this.#checkNew);
+      } else {
+        const labels = raw.toLabels();
+        const limit = this.#checkNew(labels);
+        if (limit !== undefined) throw new AppendError("limit", limit);
+        this.#labels[h] = labels;
+        this.#handles[h] = 0;
+      }
+    } catch (err) {
+      if (!(err instanceof AppendError)) throw err;
+      this.#refuseSeries(h, err.code, err.message);
+    }
+    return h;
+  }
+
+  /** {@link WriteSink.sample}. */
+  sample(handle: number, t: number, v: number): void {
+    const one = SCRATCH;
+    one.ts[0] = t;
+    one.values[0] = v;
+    this.samples(handle, 1, one.ts, one.values);
+  }
+
+  /** {@link WriteSink.samples}: appends a run of samples of one series. */
+  samples(handle: number, count: number, timestamps: Float64Array, values: Float64Array): void {
+    const to = this.#handles[handle]!;
+    if (to < 0) {
+      this.refuse(this.#reasons[handle] ?? "invalid_labels", undefined, count);
+      return;
+    }
+    const fast = this.#fast;
+    for (let i = 0; i < count; i++) {
+      try {
+        if (fast !== undefined) fast.appendAt(to, timestamps[i]!, values, i);
+        else this.#app.append(this.#labels[handle]!, timestamps[i]!, values[i]!);
+        this.#written++;
+      } catch (err) {
+        if (!(err instanceof AppendError)) throw err;
+        this.refuse(err.code, err.message, 1);
+      }
+    }
+  }
+
+  /** {@link WriteSink.histogram}: native histograms are not stored yet; each one is refused. */
+  histogram(handle: number): void {
+    const message =
+      this.#histogramsRefused === 0 && this.#handles[handle]! >= 0
+        ? "native histograms are not supported yet; their samples were refused"
+        : undefined;
+    this.#histogramsRefused++;
+    this.refuse("native_histogram", message, 1);
+  }
+
+  /** Samples written so far in this request. */
+  get written(): number {
+    return this.#written;
+  }
+
+  /**
+   * Takes the request's samples from the tenant's rate budget (429/413 and nothing kept if refused),
+   * commits what was appended (durable before it resolves) and reports the request.
+   */
   async commit(): Promise<ReceiveResult> {
     try {
-      await this.app.commit();
+      this.pipeline.takeRate(this.tenant, this.#written + this.#refused);
+      await this.#app.commit();
     } catch (err) {
-      this.app.rollback();
+      this.#app.rollback();
       throw err;
     }
     this.pipeline.countWritten(this.tenant, this.#written);
@@ -142,6 +260,14 @@ export class SampleWriter {
 
   /** Discards everything appended (an error mid-request). */
   rollback(): void {
-    this.app.rollback();
+    this.#app.rollback();
+  }
+
+  #refuseSeries(h: number, reason: string, message: string): void {
+    this.#reasons[h] = reason;
+    if (this.#errors.length < MAX_REPORTED_ERRORS) this.#errors.push(message);
   }
 }
+
+/** One-sample columns for {@link SampleWriter.sample}. */
+const SCRATCH = { ts: new Float64Array(1), values: new Float64Array(1) };

@@ -47,6 +47,47 @@ export interface Appender {
   rollback(): void;
 }
 
+/**
+ * A label set as a write brings it, before any string is built (remote-write's `RawLabels` is one):
+ * the hot ingest path finds an existing series by {@link LabelView.hash} and confirms it with
+ * {@link LabelView.equals}, and builds a {@link Labels} only for a new series.
+ */
+export interface LabelView {
+  /** `hashLabels(this.toLabels())` (`model/label-hash.ts`). */
+  readonly hash: number;
+  /** Whether `toLabels()` would equal `labels`. */
+  equals(labels: Labels): boolean;
+  /**
+   * The labels' encoding as the write carried it, `wireBuffer[wireStart, wireEnd)`, or `wireStart`
+   * −1 when there is none: equal bytes there mean equal labels (a cache key, never a definition).
+   */
+  readonly wireStart: number;
+  readonly wireEnd: number;
+  readonly wireBuffer: Uint8Array;
+  /** The labels, sorted; built now. */
+  toLabels(): Labels;
+}
+
+/**
+ * The hot-path form of an {@link Appender}: a series is named once per batch and its samples are
+ * appended by the handle it got, with values read from a `Float64Array` (no boxing, NaN bits kept).
+ */
+export interface HandleAppender extends Appender {
+  /**
+   * A handle (≥ 0) for the series `view` names, valid until commit or rollback. A series the store
+   * does not hold yet is first checked by `checkNew` (a refusal message, or undefined to accept) and
+   * then admitted by the store's own limits. Throws {@link AppendError} when it is refused.
+   */
+  handle(view: LabelView, checkNew: (labels: Labels) => string | undefined): number;
+  /** Appends sample `values[i]` at `t` to the series of `handle`; refusals as {@link Appender.append}. */
+  appendAt(handle: number, t: number, values: Float64Array, i: number): void;
+}
+
+/** Whether `app` offers the hot path. */
+export function isHandleAppender(app: Appender): app is HandleAppender {
+  return typeof (app as Partial<HandleAppender>).appendAt === "function";
+}
+
 /** Something that accepts writes for the single tenant named by `ctx.tenants[0]`. */
 export interface Appendable {
   appender(ctx: Ctx): Appender;

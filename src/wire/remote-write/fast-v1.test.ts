@@ -1,11 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ProtobufWriter } from "../../lib/protobuf/writer.js";
+import { hashLabels } from "../../model/label-hash.js";
 import { Labels } from "../../model/labels.js";
 import { isStaleNaN, STALE_NAN } from "../../model/stale.js";
 import { WireError } from "../errors.js";
 import { decodeWriteRequestV1Fast, FastDecoderV1 } from "./fast-v1.js";
-import { hashLabels } from "./label-hash.js";
 import type { RawLabels } from "./raw-labels.js";
 import {
   anyDouble,

@@ -144,12 +144,19 @@ export class FastDecoderV1 {
     labels.reset(buf);
     histograms.length = 0;
     let problem: SeriesProblem | undefined;
+    // The label fields' span, while they come one after another; −2 once something came between.
+    let wireStart = -1;
+    let wireEnd = -1;
     while (r.pos < r.end) {
+      const at = r.pos;
       const tag = r.tag();
       if (tag === TS_SAMPLES || tag === TS_EXEMPLARS) {
         stepOver(r);
       } else if (tag === TS_LABELS) {
+        if (wireStart === -1) wireStart = at;
+        else if (at !== wireEnd) wireStart = -2;
         readLabel(r, buf, labels);
+        wireEnd = r.pos;
       } else if (tag === TS_HISTOGRAMS) {
         if (!wantHistograms) {
           stepOver(r);
@@ -168,6 +175,7 @@ export class FastDecoderV1 {
         skipField(r, tag, "TimeSeries", KNOWN_TIME_SERIES);
       }
     }
+    if (wireStart >= 0) labels.setWire(wireStart, wireEnd);
     labels.seal(problem);
     r.pos = start;
   }

@@ -19,10 +19,10 @@ import {
   WIRE_LEN,
   WIRE_VARINT,
 } from "../../lib/protobuf/reader.js";
+import { hashBytes } from "../../model/label-hash.js";
 import { WireError } from "../errors.js";
 import { scanSample, skipField, stepOver } from "./framing.js";
 import { type Histogram, readHistogram } from "./histogram.js";
-import { hashBytes } from "./label-hash.js";
 import { RawLabelsBuffer } from "./raw-labels.js";
 import { SeriesProblem } from "./series-problem.js";
 import { isValidUtf8 } from "./utf8-bytes.js";

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { hashLabels } from "../../model/label-hash.js";
 import { Labels } from "../../model/labels.js";
-import { hashLabels } from "./label-hash.js";
 import { RawLabelsBuffer } from "./raw-labels.js";
 import { label, labelSet, labelText, rawPairs } from "./remote-write.testlib.js";
 import type { SeriesProblemCode } from "./series-problem.js";

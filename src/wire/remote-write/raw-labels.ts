@@ -4,12 +4,13 @@
  *
  * The hash is computed from the label bytes while the request is scanned. It is the same for the
  * same labels whatever their order on the wire and whichever protocol version carried them, and
- * `hashLabels` (`label-hash.ts`) computes it from a {@link Labels}: a store may key a map of its
+ * `hashLabels` (`model/label-hash.ts`) computes it from a {@link Labels}: a store may key a map of its
  * series by it.
  * Labels with an empty value are left out of the hash, as {@link Labels} leaves them out.
  */
+
+import { finishHash, hashBytes, pairLane1, pairLane2 } from "../../model/label-hash.js";
 import { Labels, METRIC_NAME } from "../../model/labels.js";
-import { finishHash, hashBytes, pairLane1, pairLane2 } from "./label-hash.js";
 import { SeriesProblem } from "./series-problem.js";
 import { bytesEqualString, isValidUtf8 } from "./utf8-bytes.js";
 
@@ -47,6 +48,17 @@ export interface RawLabels {
    * is undefined: on a set that must be refused it throws a RangeError.
    */
   toLabels(): Labels;
+  /**
+   * Where the label fields stood on the wire, one after another: `wireBuffer[wireStart, wireEnd)`,
+   * or `wireStart` −1 when they were not contiguous or the protocol has no such bytes (2.0's symbol
+   * references). Equal bytes there mean equal labels, so a store may remember them per series and
+   * recognise the series by one byte comparison next time.
+   */
+  readonly wireStart: number;
+  /** End of the label fields on the wire; see {@link RawLabels.wireStart}. */
+  readonly wireEnd: number;
+  /** The request buffer that {@link RawLabels.wireStart} indexes. */
+  readonly wireBuffer: Uint8Array;
   /** Whether a label has an empty name. */
   hasEmptyName(): boolean;
   /** Whether a label name occurs twice (linear on names sorted on the wire, the usual case). */
@@ -92,6 +104,8 @@ export class RawLabelsBuffer implements RawLabels {
   #emptyName = false;
   #metricName = false;
   #structural: SeriesProblem | undefined;
+  #wireStart = -1;
+  #wireEnd = -1;
   readonly #scratch = new Int32Array(4);
   readonly #requireMetricName: boolean;
 
@@ -113,9 +127,32 @@ export class RawLabelsBuffer implements RawLabels {
     return this.#hash;
   }
 
+  /** Start of the label fields on the wire, or −1 (see {@link RawLabels.wireStart}). */
+  get wireStart(): number {
+    return this.#wireStart;
+  }
+
+  /** End of the label fields on the wire. */
+  get wireEnd(): number {
+    return this.#wireEnd;
+  }
+
+  /** The buffer given to {@link RawLabelsBuffer.reset}. */
+  get wireBuffer(): Uint8Array {
+    return this.#buf;
+  }
+
+  /** Records that the label fields occupy `buf[start, end)` with nothing else between them. */
+  setWire(start: number, end: number): void {
+    this.#wireStart = start;
+    this.#wireEnd = end;
+  }
+
   /** Starts an empty set over `buf`, whose byte ranges the following `add…` calls give. */
   reset(buf: Uint8Array): void {
     this.#buf = buf;
+    this.#wireStart = -1;
+    this.#wireEnd = -1;
     this.#count = 0;
     this.#nonEmpty = 0;
     this.#sum1 = 0;

@@ -1,29 +1,25 @@
+import { hashLabels } from "../../../model/label-hash.js";
 import type { Labels } from "../../../model/labels.js";
-import { AppendError, type Appender } from "../../storage/interface.js";
+import { AppendError, type HandleAppender, type LabelView } from "../../storage/interface.js";
 import { encodeSamples, encodeSeries, RecordBuffer, SampleBatch, type SeriesEntry } from "../wal/index.js";
 import type { Head } from "./head.js";
 import { sameBitsAt } from "./ooo-buffer.js";
 
-/** A series touched by the batch. */
-interface Pending {
-  readonly labels: Labels;
-  /** The head's ref; -1 for a series the head does not have yet (admitted, created at commit). */
-  ref: number;
-  /** Newest timestamp of the series, committed or in this batch, ms. */
-  lastT: number;
-  /** Index in the batch of the sample at {@link lastT}, or -1 when it is the head's. */
-  lastIdx: number;
-  /** Position in the appender's list; the batch's `refs` column holds it until commit. */
-  readonly index: number;
-}
-
 /**
- * A batch of writes to one {@link Head}. `append` checks each sample against the head's committed
- * state and the batch (newer → kept; same timestamp and bits → ignored; same timestamp, other bits →
- * `duplicate_different_value`; older within the out-of-order window → kept for the out-of-order
- * buffer; older still → `out_of_order`) and admits new series through the tenant's series limiter.
- * A late sample is checked against the window only, not against the samples already stored at its
- * timestamp: see {@link Head} for what happens to it then.
+ * A batch of writes to one {@link Head}. Each series the batch touches gets a handle, and the state
+ * of each handle lives in columns indexed by it: the head's ref (-1 for a series the head does not
+ * have yet: admitted now, created at commit), the newest timestamp of the series, committed or in
+ * this batch, and the index in the batch of the sample at that timestamp (-1 when it is the head's).
+ * The batch's `refs` column holds handles until commit.
+ *
+ * `append` checks each sample against the head's committed state and the batch (newer → kept; same
+ * timestamp and bits → ignored; same timestamp, other bits → `duplicate_different_value`; older
+ * within the out-of-order window → kept for the out-of-order buffer; older still → `out_of_order`)
+ * and admits new series through the tenant's series limiter. A late sample is checked against the
+ * window only, not against the samples already stored at its timestamp: see {@link Head} for what
+ * happens to it then. The hot path ({@link handle}, {@link appendAt}) finds existing series from the
+ * raw label bytes and builds no string for them.
+ *
  * `commit` logs a SERIES record for the new series and one SAMPLES record for the batch, waits for the
  * WAL to make them durable, and only then applies them to the head, so nothing is visible before it
  * is durable.
@@ -34,67 +30,63 @@ interface Pending {
  * or conflicting sample of the series meanwhile) is dropped by the same rules and counted in
  * {@link Head.dropped}; its commit still succeeds. Not safe for concurrent use itself.
  */
-export class HeadAppender implements Appender {
-  readonly #pending = new Map<string, Pending>();
-  readonly #list: Pending[] = [];
+export class HeadAppender implements HandleAppender {
+  #handles = 0;
+  #ref = new Int32Array(16);
+  #lastT = new Float64Array(16);
+  #lastIdx = new Int32Array(16);
+  /** Labels of the handles whose series is new (ref -1); the head holds the others'. */
+  readonly #newLabels: (Labels | undefined)[] = [];
+  /** Their `hashLabels`, when known from the wire (else computed at commit). */
+  readonly #newHashes: (number | undefined)[] = [];
+  /** The bytes their labels came as on the wire, when known (see `Head.refOfView`). */
+  readonly #newWire: (Uint8Array | undefined)[] = [];
+  /** Head ref → handle. */
+  readonly #byRef = new Map<number, number>();
+  /** `Labels.key()` → handle, for series named by their labels (the generic path) or new. */
+  readonly #byKey = new Map<string, number>();
   readonly #batch = new SampleBatch(64);
-  #admitted: Labels[] = [];
+  /** Oldest timestamp in the batch (the head tracks it until the batch is applied). */
+  #minT = Number.POSITIVE_INFINITY;
   #done = false;
 
   constructor(private readonly head: Head) {}
 
   append(labels: Labels, t: number, v: number): void {
-    if (this.#done) throw new Error("HeadAppender: append after commit or rollback");
-    if (!Number.isSafeInteger(t))
-      throw new RangeError(`sample timestamp ${t} is not an integer number of ms`);
-    const head = this.head;
+    this.#open();
     const key = labels.key();
-    let p = this.#pending.get(key);
-    if (p === undefined) {
-      const ref = head.refOf(labels);
-      if (ref < 0) {
-        head.admit(labels);
-        this.#admitted.push(labels);
-      }
-      p = {
-        labels,
-        ref,
-        lastT: ref < 0 ? Number.NEGATIVE_INFINITY : head.lastT(ref),
-        lastIdx: -1,
-        index: this.#list.length,
-      };
-      this.#pending.set(key, p);
-      this.#list.push(p);
+    let h = this.#byKey.get(key);
+    if (h === undefined) {
+      const ref = this.head.refOf(labels);
+      h = ref >= 0 ? this.#handleOfRef(ref) : this.#newHandle(labels, undefined);
+      this.#byKey.set(key, h);
     }
-    // The value goes into the batch first so that its bits are compared inside typed arrays.
     const b = this.#batch;
-    b.push(p.index, t, v);
-    const i = b.length - 1;
-    if (t > p.lastT) {
-      p.lastT = t;
-      p.lastIdx = i;
-      return;
-    }
-    if (t === p.lastT) {
-      const same =
-        p.lastIdx >= 0
-          ? sameBitsAt(b.values, p.lastIdx, b.values, i)
-          : head.sameLastValue(p.ref, b.values, i);
-      b.length = i;
-      if (same) return;
-      throw new AppendError(
-        "duplicate_different_value",
-        `duplicate sample for timestamp ${t} with a different value in series ${labels.toString()}`,
-      );
-    }
-    if (p.lastT - t <= head.outOfOrderWindowMs) return;
-    b.length = i;
-    throw new AppendError(
-      "out_of_order",
-      `out of order sample: timestamp ${t} is ${p.lastT - t} ms older than the newest sample (${p.lastT}) ` +
-        `of series ${labels.toString()}, beyond the out-of-order window of ${head.outOfOrderWindowMs} ms; ` +
-        `raise ${head.outOfOrderSetting} to accept later samples`,
-    );
+    b.push(h, t, v);
+    this.#check(h, b.length - 1);
+  }
+
+  handle(view: LabelView, checkNew: (labels: Labels) => string | undefined): number {
+    this.#open();
+    const ref = this.head.refOfView(view);
+    if (ref >= 0) return this.#handleOfRef(ref);
+    const labels = view.toLabels();
+    const known = this.#byKey.get(labels.key());
+    if (known !== undefined) return known;
+    const problem = checkNew(labels);
+    if (problem !== undefined) throw new AppendError("limit", problem);
+    const h = this.#newHandle(labels, view.hash);
+    this.#byKey.set(labels.key(), h);
+    if (view.wireStart >= 0) this.#newWire[h] = view.wireBuffer.slice(view.wireStart, view.wireEnd);
+    return h;
+  }
+
+  appendAt(handle: number, t: number, values: Float64Array, i: number): void {
+    this.#open();
+    if (!(handle >= 0 && handle < this.#handles)) throw new RangeError(`no series handle ${handle}`);
+    const b = this.#batch;
+    b.push(handle, t, values[i]!);
+    this.#check(handle, b.length - 1);
   }
 
   async commit(): Promise<void> {
@@ -106,40 +98,148 @@ export class HeadAppender implements Appender {
       wal = await head.wal();
     } catch (err) {
       this.#releaseAdmitted();
+      head.untrack(this);
       throw err;
     }
     // From here to wal.log() all is synchronous: series refs are handed out in log order.
     const created: SeriesEntry[] = [];
-    for (const p of this.#list) {
-      if (p.ref >= 0) continue;
-      const existing = head.refOf(p.labels);
+    const refOf = this.#ref;
+    for (let h = 0; h < this.#handles; h++) {
+      if (refOf[h]! >= 0) continue;
+      const labels = this.#newLabels[h]!;
+      const hash = this.#newHashes[h] ?? hashLabels(labels);
+      const existing = head.refOf(labels, hash);
       if (existing >= 0) {
         // A concurrent batch created it first; it was counted then.
-        head.release(p.labels);
-        p.ref = existing;
+        head.release(labels);
+        refOf[h] = existing;
       } else {
-        p.ref = head.createSeries(p.labels);
-        created.push({ ref: p.ref, labels: p.labels });
+        refOf[h] = head.createSeries(labels, hash);
+        const wire = this.#newWire[h];
+        if (wire !== undefined) head.rememberWire(refOf[h]!, wire);
+        created.push({ ref: refOf[h]!, labels });
       }
     }
-    this.#admitted = [];
     const batch = this.#batch;
-    if (batch.length === 0 && created.length === 0) return;
+    if (batch.length === 0 && created.length === 0) {
+      head.untrack(this);
+      return;
+    }
     const refs = batch.refs;
-    for (let i = 0; i < batch.length; i++) refs[i] = this.#list[refs[i]!]!.ref;
-    await wal.log(encodeRecords(created, batch));
-    head.apply(batch);
+    for (let i = 0; i < batch.length; i++) refs[i] = refOf[refs[i]!]!;
+    try {
+      await wal.log(encodeRecords(created, batch));
+      head.apply(batch);
+    } finally {
+      head.untrack(this);
+    }
   }
 
   rollback(): void {
     if (this.#done) return;
     this.#done = true;
     this.#releaseAdmitted();
+    this.head.untrack(this);
+  }
+
+  #open(): void {
+    if (this.#done) throw new Error("HeadAppender: append after commit or rollback");
+  }
+
+  #handleOfRef(ref: number): number {
+    let h = this.#byRef.get(ref);
+    if (h === undefined) {
+      h = this.#add(ref, this.head.lastT(ref));
+      this.#byRef.set(ref, h);
+    }
+    return h;
+  }
+
+  /** A handle for a series the head does not hold: admitted now (throws AppendError if refused). */
+  #newHandle(labels: Labels, hash: number | undefined): number {
+    this.head.admit(labels);
+    const h = this.#add(-1, Number.NEGATIVE_INFINITY);
+    this.#newLabels[h] = labels;
+    this.#newHashes[h] = hash;
+    return h;
+  }
+
+  #add(ref: number, lastT: number): number {
+    const h = this.#handles++;
+    if (h === this.#ref.length) {
+      const grow = <T extends Int32Array | Float64Array>(a: T, b: T): T => {
+        b.set(a);
+        return b;
+      };
+      this.#ref = grow(this.#ref, new Int32Array(h * 2));
+      this.#lastT = grow(this.#lastT, new Float64Array(h * 2));
+      this.#lastIdx = grow(this.#lastIdx, new Int32Array(h * 2));
+    }
+    this.#ref[h] = ref;
+    this.#lastT[h] = lastT;
+    this.#lastIdx[h] = -1;
+    return h;
+  }
+
+  /** Checks the sample just pushed at batch index `i` for series `h`; takes it out and throws if refused. */
+  #check(h: number, i: number): void {
+    const b = this.#batch;
+    const t = b.ts[i]!;
+    if (!Number.isSafeInteger(t)) {
+      b.length = i;
+      throw new RangeError(`sample timestamp ${t} is not an integer number of ms`);
+    }
+    const head = this.head;
+    const bound = head.appendableMinTime;
+    if (t < bound) {
+      b.length = i;
+      throw new AppendError(
+        "too_old",
+        `sample timestamp ${t} is older than ${bound}, before which this tenant's data has been written ` +
+          `to blocks (series ${this.#labelsOf(h).toString()}); such samples are refused`,
+      );
+    }
+    if (t < this.#minT) {
+      this.#minT = t;
+      head.track(this, t);
+    }
+    const lastT = this.#lastT[h]!;
+    if (t > lastT) {
+      this.#lastT[h] = t;
+      this.#lastIdx[h] = i;
+      return;
+    }
+    if (t === lastT) {
+      const at = this.#lastIdx[h]!;
+      const same =
+        at >= 0 ? sameBitsAt(b.values, at, b.values, i) : this.head.sameLastValue(this.#ref[h]!, b.values, i);
+      b.length = i;
+      if (same) return;
+      throw new AppendError(
+        "duplicate_different_value",
+        `duplicate sample for timestamp ${t} with a different value in series ${this.#labelsOf(h).toString()}`,
+      );
+    }
+    if (lastT - t <= head.outOfOrderWindowMs) return;
+    b.length = i;
+    throw new AppendError(
+      "out_of_order",
+      `out of order sample: timestamp ${t} is ${lastT - t} ms older than the newest sample (${lastT}) ` +
+        `of series ${this.#labelsOf(h).toString()}, beyond the out-of-order window of ${head.outOfOrderWindowMs} ms; ` +
+        `raise ${head.outOfOrderSetting} to accept later samples`,
+    );
+  }
+
+  #labelsOf(h: number): Labels {
+    return this.#newLabels[h] ?? this.head.labelsOf(this.#ref[h]!)!;
   }
 
   #releaseAdmitted(): void {
-    for (const labels of this.#admitted) this.head.release(labels);
-    this.#admitted = [];
+    for (let h = 0; h < this.#handles; h++) {
+      const labels = this.#newLabels[h];
+      if (this.#ref[h] === -1 && labels !== undefined) this.head.release(labels);
+    }
+    this.#newLabels.length = 0;
   }
 }
 

@@ -8,10 +8,10 @@ import { Matcher } from "../../../model/matcher.js";
 import { runAndKill as runAndKillChild } from "../../../test-support/crash-child.js";
 import { transpileTree } from "../../../test-support/transpile-tree.js";
 import { collectSeries } from "../../storage/series-set.js";
-import { HeadStorage } from "./head-storage.js";
+import { TSDB } from "../tsdb.js";
 
 /**
- * The head under `kill -9`: a child process (testdata/crash-child.mjs) writes to a HeadStorage with
+ * The head under `kill -9`: a child process (testdata/crash-child.mjs) writes to the TSDB with
  * real fdatasyncs — several writers, three tenants, small WAL segments — and is killed with SIGKILL
  * at a random moment, several times over one data directory. After each kill the storage is opened
  * here (replaying every tenant's WAL) and every commit the child acknowledged must be readable,
@@ -42,7 +42,7 @@ async function runAndKill(dir: string, firstId: number, runMs: number): Promise<
 
 /** Opens the storage and checks it: returns the ids whose commits are visible, all whole and exact. */
 async function openAndCheck(dir: string): Promise<Set<number>> {
-  const store = await HeadStorage.open(dir, { syncMode: "never" });
+  const store = await TSDB.open(dir, { syncMode: "never" });
   const seen = new Set<number>();
   const f = new Float64Array(1);
   const bits = new BigUint64Array(f.buffer);
@@ -76,11 +76,11 @@ async function openAndCheck(dir: string): Promise<Set<number>> {
   return seen;
 }
 
-describe("HeadStorage under kill -9", () => {
+describe("the TSDB under kill -9", () => {
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), "mirador-head-crash-"));
-    await transpileTree(join(here, "index.ts"), join(work, "build"), srcRoot);
-    headUrl = pathToFileURL(join(work, "build", relative(srcRoot, join(here, "index.js")))).href;
+    await transpileTree(join(here, "../tsdb.ts"), join(work, "build"), srcRoot);
+    headUrl = pathToFileURL(join(work, "build", relative(srcRoot, join(here, "../tsdb.js")))).href;
   });
   afterAll(async () => {
     await rm(work, { recursive: true, force: true });

@@ -5,11 +5,11 @@ import { newCtx } from "../../../model/context.js";
 import { Labels } from "../../../model/labels.js";
 import { Matcher } from "../../../model/matcher.js";
 import { DEFAULT_LIMITS, TenantLimits } from "../../limits/index.js";
+import { TSDB } from "../tsdb.js";
 import type { SyncMode } from "../wal/index.js";
-import { HeadStorage } from "./head-storage.js";
 
 /**
- * `npm run bench -- head [series] [samples] [always|never]`: ingest into a {@link HeadStorage} as
+ * `npm run bench -- head [series] [samples] [always|never]`: ingest into a {@link TSDB} as
  * remote-write would — `series` series (default 100 000) of 6 labels, `samples` scrapes (default
  * 12) 15 s apart, committed in batches of 2 000 samples with up to 16 commits in flight — then
  * read everything back once. Figures: `appends_per_cpu_s` and `appends_per_s` (wall), the JS heap
@@ -37,7 +37,7 @@ export async function run(args: string[] = []): Promise<Record<string, number>> 
       );
     }
     const limits = new TenantLimits({ ...DEFAULT_LIMITS, max_active_series: 0, max_series_per_metric: 0 });
-    const store = await HeadStorage.open(dir, { syncMode, limits });
+    const store = await TSDB.open(dir, { syncMode, limits });
     const ctx = newCtx(["bench"]);
     gc?.();
     const heap0 = process.memoryUsage().heapUsed;
@@ -80,7 +80,7 @@ export async function run(args: string[] = []): Promise<Record<string, number>> 
     await store.close();
 
     const r0 = performance.now();
-    const again = await HeadStorage.open(dir, { syncMode, limits });
+    const again = await TSDB.open(dir, { syncMode, limits });
     const reopenMs = performance.now() - r0;
     await again.close();
     return {

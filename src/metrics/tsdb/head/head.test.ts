@@ -8,7 +8,7 @@ import { Matcher } from "../../../model/matcher.js";
 import { DEFAULT_LIMITS, SeriesLimiter, TenantLimits } from "../../limits/index.js";
 import { AppendError } from "../../storage/interface.js";
 import { collectSeries } from "../../storage/series-set.js";
-import { XOR_CHUNK_MAX_BYTES, XOR_CHUNK_TARGET_SAMPLES } from "../chunk/index.js";
+import { XOR_CHUNK_MAX_BYTES, XOR_CHUNK_TARGET_SAMPLES, XorChunkIterator } from "../chunk/index.js";
 import { Head } from "./head.js";
 import { HeadAppender } from "./head-appender.js";
 import { HeadQuerier } from "./head-querier.js";
@@ -159,6 +159,87 @@ describe("Head chunks", () => {
     expect(snap.chunks.length).toBeGreaterThan(Math.ceil(500 / XOR_CHUNK_TARGET_SAMPLES));
     for (const c of snap.chunks) expect(c.length).toBeLessThanOrEqual(XOR_CHUNK_MAX_BYTES);
     expect(await read(head)).toEqual(rows);
+  });
+});
+
+describe("Head chunks and block ranges", () => {
+  async function openWithBlocks(blockDurationMs: number): Promise<Head> {
+    const dir = await mkdtemp(join(tmpdir(), "mirador-head-"));
+    dirs.push(dir);
+    const limiter = new SeriesLimiter("t", new TenantLimits(DEFAULT_LIMITS));
+    const head = await Head.open(dir, { limiter, outOfOrderWindowMs: 0, syncMode: "never", blockDurationMs });
+    heads.push(head);
+    return head;
+  }
+
+  const rangesOf = (head: Head) =>
+    head.chunksIn(head.refOf(up), -1e15, 1e15)!.chunks.map((c) => [c.minT, c.maxT]);
+
+  it.each([
+    // [block duration, timestamps, chunks as [first, last] timestamps]
+    [
+      1000,
+      [0, 400, 999, 1000, 1500, 2999, 3000],
+      [
+        [0, 999],
+        [1000, 1500],
+        [2999, 2999],
+        [3000, 3000],
+      ],
+    ],
+    [
+      1000,
+      [-1500, -1001, -1000, -1, 0],
+      [
+        [-1500, -1001],
+        [-1000, -1],
+        [0, 0],
+      ],
+    ],
+    [
+      7_200_000,
+      [7_199_999, 7_200_000],
+      [
+        [7_199_999, 7_199_999],
+        [7_200_000, 7_200_000],
+      ],
+    ],
+    [7_200_000, [0, 15_000, 7_185_000], [[0, 7_185_000]]],
+  ])("block duration %i: %j → chunks %j", async (block, ts, want) => {
+    const head = await openWithBlocks(block);
+    await write(
+      head,
+      ts.map((t) => [t, t]),
+    );
+    expect(rangesOf(head)).toEqual(want);
+    expect(await read(head)).toEqual(ts.map((t) => [t, t]));
+  });
+
+  it("cuts at a range boundary before 120 samples, and at 120 inside a long range", async () => {
+    const rows: [number, number][] = [];
+    for (let i = 0; i < 300; i++) rows.push([i * 1000, i]);
+    const short = await openWithBlocks(60_000);
+    await write(short, rows);
+    expect(rangesOf(short)).toEqual([0, 1, 2, 3, 4].map((k) => [k * 60_000, k * 60_000 + 59_000]));
+    const samples = short.chunksIn(short.refOf(up), -1e15, 1e15)!.chunks.flatMap((c) => {
+      const out: [number, number][] = [];
+      const it = new XorChunkIterator(c.bytes);
+      while (it.next()) out.push([it.t, it.v]);
+      return out;
+    });
+    expect(samples).toEqual(rows);
+    const long = await openWithBlocks(7_200_000);
+    await write(long, rows);
+    expect(rangesOf(long).length).toBe(Math.ceil(300 / XOR_CHUNK_TARGET_SAMPLES));
+  });
+
+  it("refuses a block duration that is not a positive whole number of ms", () => {
+    const limiter = new SeriesLimiter("t", new TenantLimits(DEFAULT_LIMITS));
+    for (const blockDurationMs of [0, -1, 1.5, Number.NaN]) {
+      expect(() => Head.create("/nonexistent", { limiter, outOfOrderWindowMs: 0, blockDurationMs })).toThrow(
+        /blockDurationMs/,
+      );
+    }
   });
 });
 

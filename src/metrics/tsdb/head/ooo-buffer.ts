@@ -29,6 +29,11 @@ export class OooBuffer {
     return this.#n;
   }
 
+  /** The oldest timestamp held, ms; +Infinity when empty. */
+  get minT(): number {
+    return this.#n === 0 ? Number.POSITIVE_INFINITY : this.#ts[0]!;
+  }
+
   /**
    * Inserts `(t, vs[at])` (the value is passed by position so its bits never leave typed arrays):
    * "added", "same" when the timestamp is there with the same bits (a no-op), "conflict" when it is
@@ -51,6 +56,30 @@ export class OooBuffer {
     this.#vs[i] = vs[at]!;
     this.#n++;
     return "added";
+  }
+
+  /**
+   * Removes the samples older than `t` (ms) and returns how many went. Shrinks the arrays when
+   * most of their room is unused, so a truncated buffer gives its memory back.
+   */
+  dropBefore(t: number): number {
+    const k = lowerBound(this.#ts, 0, this.#n, t);
+    if (k === 0) return 0;
+    const n = this.#n - k;
+    if (n * 4 < this.#ts.length && this.#ts.length > 4) {
+      const cap = Math.max(4, n * 2);
+      const ts = new Float64Array(cap);
+      const vs = new Float64Array(cap);
+      ts.set(this.#ts.subarray(k, this.#n));
+      vs.set(this.#vs.subarray(k, this.#n)); // typed array to typed array: NaN bits are kept
+      this.#ts = ts;
+      this.#vs = vs;
+    } else {
+      this.#ts.copyWithin(0, k, this.#n);
+      this.#vs.copyWithin(0, k, this.#n);
+    }
+    this.#n = n;
+    return k;
   }
 
   /** Copies of the samples in `[mint, maxt]` (ms, inclusive), or undefined when there are none. */

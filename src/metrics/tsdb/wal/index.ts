@@ -21,8 +21,10 @@ export { MAX_RECORD_BYTES } from "./frame.js";
 export {
   decodeSamples,
   decodeSeries,
+  decodeTruncation,
   encodeSamples,
   encodeSeries,
+  encodeTruncation,
   RecordBuffer,
   RecordType,
   type RecordTypeValue,
@@ -30,6 +32,7 @@ export {
   SampleBatch,
   type SampleColumns,
   type SeriesEntry,
+  type TruncationEntry,
 } from "./records.js";
 export {
   type RecordHandler,

@@ -6,8 +6,10 @@ import { RecordDecodeError } from "./errors.js";
 import {
   decodeSamples,
   decodeSeries,
+  decodeTruncation,
   encodeSamples,
   encodeSeries,
+  encodeTruncation,
   RecordBuffer,
   RecordType,
   recordType,
@@ -211,5 +213,26 @@ describe("SAMPLES records", () => {
       RangeError,
     );
     expect(() => encodeSamples(batchOf([0], [1.5], [0n]), new RecordBuffer())).toThrow(RangeError);
+  });
+});
+
+describe("TRUNCATION records", () => {
+  it.each([
+    [0, 0],
+    [7_200_000, 12],
+    [-86_400_000, 1],
+    [Number.MAX_SAFE_INTEGER - 1, Number.MAX_SAFE_INTEGER],
+    [Number.MIN_SAFE_INTEGER, 3],
+  ])("round-trips mint %d, refLimit %d", (mint, refLimit) => {
+    const rec = encodeTruncation({ mint, refLimit }, new RecordBuffer(4));
+    expect(recordType(rec)).toBe(RecordType.Truncation);
+    expect(decodeTruncation(rec)).toEqual({ mint, refLimit });
+  });
+
+  it("refuses another type, a cut body and trailing bytes", () => {
+    const rec = encodeTruncation({ mint: 7_200_000, refLimit: 300 }, new RecordBuffer()).slice();
+    expect(() => decodeTruncation(Uint8Array.of(RecordType.Series))).toThrow(RecordDecodeError);
+    expect(() => decodeTruncation(rec.subarray(0, rec.length - 1))).toThrow(RecordDecodeError);
+    expect(() => decodeTruncation(Uint8Array.of(...rec, 0))).toThrow(RecordDecodeError);
   });
 });

@@ -8,7 +8,7 @@ import { RecordDecodeError } from "./errors.js";
  * the record, so NaN payloads such as the stale marker survive bit for bit.
  */
 
-/** The record types; byte 0 of every record. 0 and 4–255 are never valid. */
+/** The record types; byte 0 of every record. 0 and 5–255 are never valid. */
 export const RecordType = {
   /** New series: ref and labels. */
   Series: 1,
@@ -16,6 +16,8 @@ export const RecordType = {
   Samples: 2,
   /** Reserved for deletions; nothing writes or decodes it yet. */
   Tombstones: 3,
+  /** The head's truncation bound and ref counter: the first record of a head checkpoint. */
+  Truncation: 4,
 } as const;
 
 /** One of {@link RecordType}'s values. */
@@ -434,4 +436,38 @@ export function decodeSamples(record: Uint8Array, into: SampleBatch): SampleBatc
   if (!c.done) throw new RecordDecodeError(c.pos, `${record.length - c.pos} bytes after the last sample`);
   into.length = n;
   return into;
+}
+
+/** The body of a TRUNCATION record (docs/format/wal.md, "TRUNCATION"). */
+export interface TruncationEntry {
+  /**
+   * The head's truncation bound, Unix ms (a safe integer): samples older than it are in blocks, the
+   * head holds and accepts none, and a replay drops those it meets after this record.
+   */
+  readonly mint: number;
+  /** One past the highest series ref handed out so far: refs below it are never given to a new series. */
+  readonly refLimit: number;
+}
+
+/**
+ * Encodes a TRUNCATION record into `out` (emptied first) and returns it, a view of `out` valid until
+ * `out` is written again. Throws RangeError if `mint` is not a safe integer or `refLimit` not a
+ * non-negative one.
+ */
+export function encodeTruncation(e: TruncationEntry, out: RecordBuffer): Uint8Array {
+  out.reset();
+  out.u8(RecordType.Truncation);
+  out.varint(e.mint);
+  out.uvarint(e.refLimit);
+  return out.bytes();
+}
+
+/** Decodes a TRUNCATION record. Throws {@link RecordDecodeError} on a truncated or overlong record. */
+export function decodeTruncation(record: Uint8Array): TruncationEntry {
+  const c = new Cursor(record);
+  expectType(c, RecordType.Truncation, "TRUNCATION");
+  const mint = c.varint();
+  const refLimit = c.uvarint();
+  if (!c.done) throw new RecordDecodeError(c.pos, `${record.length - c.pos} bytes after the TRUNCATION body`);
+  return { mint, refLimit };
 }

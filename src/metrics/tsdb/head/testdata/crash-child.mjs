@@ -1,8 +1,8 @@
-// The child of head-crash.test.ts: a process that writes to a HeadStorage until it is killed with
+// The child of head-crash.test.ts: a process that writes to the TSDB until it is killed with
 // SIGKILL. Plain JavaScript for plain `node`; it imports the head that the test transpiled from the
 // TypeScript sources.
 //
-// usage: node crash-child.mjs <url of the transpiled head/index.js> <data dir> <first id>
+// usage: node crash-child.mjs <url of the transpiled tsdb.js> <data dir> <first id>
 //
 // Like a real start it opens the storage (which replays every tenant's WAL), then runs several
 // writers at once. Commit `id` goes to tenant `t<id % 3>` and holds: `sampleCount(id)` samples of a
@@ -11,13 +11,13 @@
 // goes to stdout only after `commit()` resolved, i.e. once the commit is acknowledged.
 
 const [, , headUrl, dir, firstId] = process.argv;
-const { HeadStorage } = await import(headUrl);
-const { Labels } = await import(new URL("../../../model/labels.js", headUrl).href);
-const { newCtx } = await import(new URL("../../../model/context.js", headUrl).href);
+const { TSDB } = await import(headUrl);
+const { Labels } = await import(new URL("../../model/labels.js", headUrl).href);
+const { newCtx } = await import(new URL("../../model/context.js", headUrl).href);
 
 process.stdout.on("error", () => process.exit(0));
 
-const store = await HeadStorage.open(dir, { syncMode: "always", walSegmentBytes: 64 * 1024 });
+const store = await TSDB.open(dir, { syncMode: "always", walSegmentBytes: 64 * 1024 });
 process.stdout.write("ready\n");
 
 let next = Number(firstId);

@@ -3,18 +3,18 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { newCtx } from "../../../model/context.js";
-import { Labels } from "../../../model/labels.js";
-import { Matcher } from "../../../model/matcher.js";
-import { isStaleNaN, STALE_NAN } from "../../../model/stale.js";
-import { DEFAULT_LIMITS, TenantLimits } from "../../limits/index.js";
-import { AppendError } from "../../storage/interface.js";
-import { collectSeries } from "../../storage/series-set.js";
-import { runStorageConformance } from "../../storage/storage-conformance.testlib.js";
-import { HeadStorage, type HeadStorageOptions } from "./head-storage.js";
+import { newCtx } from "../../model/context.js";
+import { Labels } from "../../model/labels.js";
+import { Matcher } from "../../model/matcher.js";
+import { isStaleNaN, STALE_NAN } from "../../model/stale.js";
+import { DEFAULT_LIMITS, TenantLimits } from "../limits/index.js";
+import { AppendError } from "../storage/interface.js";
+import { collectSeries } from "../storage/series-set.js";
+import { runStorageConformance } from "../storage/storage-conformance.testlib.js";
+import { TSDB, type TSDBOptions } from "./tsdb.js";
 
 const dirs: string[] = [];
-const opened: HeadStorage[] = [];
+const opened: TSDB[] = [];
 
 async function tempDir(): Promise<string> {
   const d = await mkdtemp(join(tmpdir(), "mirador-head-"));
@@ -22,8 +22,8 @@ async function tempDir(): Promise<string> {
   return d;
 }
 
-async function openStore(dir: string, opts: HeadStorageOptions = {}): Promise<HeadStorage> {
-  const s = await HeadStorage.open(dir, { syncMode: "never", ...opts });
+async function openStore(dir: string, opts: TSDBOptions = {}): Promise<TSDB> {
+  const s = await TSDB.open(dir, { syncMode: "never", ...opts });
   opened.push(s);
   return s;
 }
@@ -43,7 +43,7 @@ const L = (rec: Record<string, string>) => Labels.fromRecord(rec);
 const all = [new Matcher("=~", "__name__", ".+")];
 
 /** Every series of `store` for `ctx`: labels and samples, values as raw bits (bigint) so NaN payloads compare. */
-async function dump(store: HeadStorage, c = ctx): Promise<[string, [number, bigint][]][]> {
+async function dump(store: TSDB, c = ctx): Promise<[string, [number, bigint][]][]> {
   const q = store.querier(c, -1e15, 1e15);
   const f = new Float64Array(1);
   const u = new BigUint64Array(f.buffer);
@@ -61,7 +61,7 @@ async function dump(store: HeadStorage, c = ctx): Promise<[string, [number, bigi
   return out;
 }
 
-describe("HeadStorage restarts", () => {
+describe("TSDB restarts", () => {
   it("reads the same data, stale marker bit-exact, after close and reopen", async () => {
     const dir = await tempDir();
     const a = await openStore(dir, { syncMode: "always" });
@@ -73,7 +73,7 @@ describe("HeadStorage restarts", () => {
     await a.close();
     const b = await openStore(dir);
     expect(await dump(b)).toEqual(before);
-    expect(b.stats()).toEqual([{ tenant: "t", activeSeries: 3, samples: 300 }]);
+    expect(b.stats()).toEqual([{ tenant: "t", activeSeries: 3, samples: 300, blocks: 0, blockBytes: 0 }]);
     const q = b.querier(ctx, 9000, 9000);
     const s = collectSeries(await q.select([new Matcher("=", "i", "0")]))[0]!;
     const it = s.iterator();
@@ -160,7 +160,7 @@ function parse(text: string): Labels {
   return L({ __name__: m[1]!, s: m[2]! });
 }
 
-describe("HeadStorage series limits", () => {
+describe("TSDB series limits", () => {
   it("refuses a new series past the limit, counts again after a rollback, and replays within it", async () => {
     const dir = await tempDir();
     const limits = new TenantLimits({ ...DEFAULT_LIMITS, max_active_series: 1 });
@@ -180,12 +180,91 @@ describe("HeadStorage series limits", () => {
     const b = store.appender(ctx);
     b.append(L({ __name__: "two" }), 1, 1);
     await b.commit();
-    expect(store.stats()).toEqual([{ tenant: "t", activeSeries: 1, samples: 1 }]);
+    expect(store.stats()).toEqual([{ tenant: "t", activeSeries: 1, samples: 1, blocks: 0, blockBytes: 0 }]);
     await store.close();
     const again = await openStore(dir, { limits });
     expect(() => again.appender(ctx).append(L({ __name__: "three" }), 1, 1)).toThrow(/limit of 1/);
     const c = again.appender(ctx);
     c.append(L({ __name__: "two" }), 2, 2);
     await c.commit();
+  });
+});
+
+describe("TSDB blocks", () => {
+  const HOUR = 3_600_000;
+  /** Writes `hours` of one sample a minute for `n` series, in commits of 10 minutes; returns the ids. */
+  async function fill(store: TSDB, hours: number, n: number, from = 0): Promise<void> {
+    for (let t0 = from; t0 < from + hours * HOUR; t0 += 600_000) {
+      const app = store.appender(ctx);
+      for (let t = t0; t < t0 + 600_000; t += 60_000)
+        for (let i = 0; i < n; i++)
+          app.append(L({ __name__: "m", i: String(i) }), t, t % 7_200_000 === 0 ? STALE_NAN : t / 1000 + i);
+      await app.commit();
+    }
+  }
+
+  it("cuts the head into 2 h blocks once it spans 1.5 block durations, truncating head and WAL", async () => {
+    const dir = await tempDir();
+    const store = await openStore(dir);
+    await fill(store, 6, 4);
+    const before = await dump(store);
+    const done = await store.maintain();
+    // [0,2h), then [2h,4h) (the head still spans 4 h); then [4h,6h) is 2 h: it stays in the head.
+    expect(done.get("t")?.headBlocks).toBe(2);
+    const [stats] = store.stats();
+    expect(stats?.blocks).toBe(2);
+    expect(stats?.blockBytes).toBeGreaterThan(0);
+    expect(stats?.samples).toBe(4 * 120);
+    expect(await dump(store)).toEqual(before);
+    // Blocks are directories named by ULID beside the WAL, which starts with a checkpoint now.
+    const names = (await readdir(join(dir, "tsdb", "t"))).sort();
+    expect(names.filter((n) => /^[0-9A-HJKMNP-TV-Z]{26}$/.test(n))).toHaveLength(2);
+    expect((await readdir(join(dir, "tsdb", "t", "wal"))).some((n) => n.startsWith("checkpoint."))).toBe(
+      true,
+    );
+    // Older than the head's bound now: refused with a clear error.
+    const late = store.appender(ctx);
+    expect(() => late.append(L({ __name__: "m", i: "0" }), HOUR, 1)).toThrow(AppendError);
+    late.rollback();
+    await store.close();
+    const again = await openStore(dir);
+    expect(await dump(again)).toEqual(before);
+  });
+
+  it("flushes the whole head into blocks, keeps accepting newer samples and reads across both", async () => {
+    const dir = await tempDir();
+    const store = await openStore(dir);
+    await fill(store, 1, 3);
+    await store.maintain(true);
+    expect(store.stats()[0]).toMatchObject({ samples: 0, blocks: 1 });
+    await fill(store, 1, 3, HOUR);
+    const want = await dump(store);
+    expect(want.map(([, rows]) => rows.length)).toEqual([120, 120, 120]);
+    await store.maintain(true);
+    // Two overlapping-free flushes inside one 2 h range: compaction leaves them as they are or merges them.
+    expect(await dump(store)).toEqual(want);
+    await store.close();
+    expect(await dump(await openStore(dir))).toEqual(want);
+  });
+
+  it("deletes blocks past the tenant's retention time and size", async () => {
+    const dir = await tempDir();
+    const limits = new TenantLimits(
+      { ...DEFAULT_LIMITS, retention: 4 * HOUR },
+      { small: { retention_size: 1 } },
+    );
+    const store = await openStore(dir, { limits });
+    await fill(store, 9, 2);
+    await store.maintain();
+    // Data ends at 9 h: blocks ending at or before 5 h go, [0,2h) and [2h,4h); [4h,6h) stays.
+    const rows = (await dump(store))[0]![1];
+    expect(rows[0]![0]).toBe(4 * HOUR);
+    const small = newCtx(["small"]);
+    const app = store.appender(small);
+    for (let t = 0; t < 5 * HOUR; t += 60_000) app.append(L({ __name__: "s" }), t, 1);
+    await app.commit();
+    await store.maintain(true);
+    // One byte allowed: every block of the tenant goes, the newest included.
+    expect(await dump(store, small)).toEqual([]);
   });
 });
