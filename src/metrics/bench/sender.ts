@@ -9,7 +9,7 @@ import { Agent, request } from "node:http";
 export async function sendAll(
   url: string,
   headers: Record<string, string>,
-  bodies: readonly Buffer[],
+  bodies: readonly Uint8Array[],
   inflight: number,
   stride: number,
 ): Promise<void> {
@@ -32,7 +32,7 @@ export async function sendAll(
   }
 }
 
-function post(url: string, headers: Record<string, string>, body: Buffer, agent: Agent): Promise<void> {
+function post(url: string, headers: Record<string, string>, body: Uint8Array, agent: Agent): Promise<void> {
   return new Promise((resolve, reject) => {
     const req = request(
       url,
