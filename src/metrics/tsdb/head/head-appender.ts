@@ -1,7 +1,14 @@
 import { hashLabels } from "../../../model/label-hash.js";
 import type { Labels } from "../../../model/labels.js";
 import { AppendError, type HandleAppender, type LabelView } from "../../storage/interface.js";
-import { encodeSamples, encodeSeries, RecordBuffer, SampleBatch, type SeriesEntry } from "../wal/index.js";
+import {
+  encodeSamples,
+  encodeSeries,
+  RecordBuffer,
+  type SampleBatch,
+  type SeriesEntry,
+} from "../wal/index.js";
+import type { AppendScratch } from "./append-scratch.js";
 import type { Head } from "./head.js";
 import { sameBitsAt } from "./ooo-buffer.js";
 
@@ -32,25 +39,23 @@ import { sameBitsAt } from "./ooo-buffer.js";
  */
 export class HeadAppender implements HandleAppender {
   #handles = 0;
-  #ref = new Int32Array(16);
-  #lastT = new Float64Array(16);
-  #lastIdx = new Int32Array(16);
+  /** Columns per handle, the batch and its record buffer: the head's pooled memory, until done. */
+  readonly #s: AppendScratch;
   /** Labels of the handles whose series is new (ref -1); the head holds the others'. */
   readonly #newLabels: (Labels | undefined)[] = [];
   /** Their `hashLabels`, when known from the wire (else computed at commit). */
   readonly #newHashes: (number | undefined)[] = [];
   /** The bytes their labels came as on the wire, when known (see `Head.refOfView`). */
   readonly #newWire: (Uint8Array | undefined)[] = [];
-  /** Head ref → handle. */
-  readonly #byRef = new Map<number, number>();
   /** `Labels.key()` → handle, for series named by their labels (the generic path) or new. */
   readonly #byKey = new Map<string, number>();
-  readonly #batch = new SampleBatch(64);
   /** Oldest timestamp in the batch (the head tracks it until the batch is applied). */
   #minT = Number.POSITIVE_INFINITY;
   #done = false;
 
-  constructor(private readonly head: Head) {}
+  constructor(private readonly head: Head) {
+    this.#s = head.scratch.acquire();
+  }
 
   append(labels: Labels, t: number, v: number): void {
     this.#open();
@@ -61,7 +66,7 @@ export class HeadAppender implements HandleAppender {
       h = ref >= 0 ? this.#handleOfRef(ref) : this.#newHandle(labels, undefined);
       this.#byKey.set(key, h);
     }
-    const b = this.#batch;
+    const b = this.#s.batch;
     b.push(h, t, v);
     this.#check(h, b.length - 1);
   }
@@ -84,7 +89,7 @@ export class HeadAppender implements HandleAppender {
   appendAt(handle: number, t: number, values: Float64Array, i: number): void {
     this.#open();
     if (!(handle >= 0 && handle < this.#handles)) throw new RangeError(`no series handle ${handle}`);
-    const b = this.#batch;
+    const b = this.#s.batch;
     b.push(handle, t, values[i]!);
     this.#check(handle, b.length - 1);
   }
@@ -98,12 +103,12 @@ export class HeadAppender implements HandleAppender {
       wal = await head.wal();
     } catch (err) {
       this.#releaseAdmitted();
-      head.untrack(this);
+      this.#finish();
       throw err;
     }
     // From here to wal.log() all is synchronous: series refs are handed out in log order.
     const created: SeriesEntry[] = [];
-    const refOf = this.#ref;
+    const refOf = this.#s.ref;
     for (let h = 0; h < this.#handles; h++) {
       if (refOf[h]! >= 0) continue;
       const labels = this.#newLabels[h]!;
@@ -120,18 +125,18 @@ export class HeadAppender implements HandleAppender {
         created.push({ ref: refOf[h]!, labels });
       }
     }
-    const batch = this.#batch;
+    const batch = this.#s.batch;
     if (batch.length === 0 && created.length === 0) {
-      head.untrack(this);
+      this.#finish();
       return;
     }
     const refs = batch.refs;
     for (let i = 0; i < batch.length; i++) refs[i] = refOf[refs[i]!]!;
     try {
-      await wal.log(encodeRecords(created, batch));
+      await wal.log(encodeRecords(created, batch, this.#s.record));
       head.apply(batch);
     } finally {
-      head.untrack(this);
+      this.#finish();
     }
   }
 
@@ -139,7 +144,13 @@ export class HeadAppender implements HandleAppender {
     if (this.#done) return;
     this.#done = true;
     this.#releaseAdmitted();
+    this.#finish();
+  }
+
+  /** The batch is applied or dropped: the head stops tracking it and takes the scratch back. */
+  #finish(): void {
     this.head.untrack(this);
+    this.head.scratch.release(this.#s);
   }
 
   #open(): void {
@@ -147,10 +158,10 @@ export class HeadAppender implements HandleAppender {
   }
 
   #handleOfRef(ref: number): number {
-    let h = this.#byRef.get(ref);
-    if (h === undefined) {
+    let h = this.#s.handleOf(ref);
+    if (h < 0) {
       h = this.#add(ref, this.head.lastT(ref));
-      this.#byRef.set(ref, h);
+      this.#s.setHandle(ref, h);
     }
     return h;
   }
@@ -166,24 +177,16 @@ export class HeadAppender implements HandleAppender {
 
   #add(ref: number, lastT: number): number {
     const h = this.#handles++;
-    if (h === this.#ref.length) {
-      const grow = <T extends Int32Array | Float64Array>(a: T, b: T): T => {
-        b.set(a);
-        return b;
-      };
-      this.#ref = grow(this.#ref, new Int32Array(h * 2));
-      this.#lastT = grow(this.#lastT, new Float64Array(h * 2));
-      this.#lastIdx = grow(this.#lastIdx, new Int32Array(h * 2));
-    }
-    this.#ref[h] = ref;
-    this.#lastT[h] = lastT;
-    this.#lastIdx[h] = -1;
+    this.#s.reserve(h);
+    this.#s.ref[h] = ref;
+    this.#s.lastT[h] = lastT;
+    this.#s.lastIdx[h] = -1;
     return h;
   }
 
   /** Checks the sample just pushed at batch index `i` for series `h`; takes it out and throws if refused. */
   #check(h: number, i: number): void {
-    const b = this.#batch;
+    const b = this.#s.batch;
     const t = b.ts[i]!;
     if (!Number.isSafeInteger(t)) {
       b.length = i;
@@ -203,16 +206,18 @@ export class HeadAppender implements HandleAppender {
       this.#minT = t;
       head.track(this, t);
     }
-    const lastT = this.#lastT[h]!;
+    const lastT = this.#s.lastT[h]!;
     if (t > lastT) {
-      this.#lastT[h] = t;
-      this.#lastIdx[h] = i;
+      this.#s.lastT[h] = t;
+      this.#s.lastIdx[h] = i;
       return;
     }
     if (t === lastT) {
-      const at = this.#lastIdx[h]!;
+      const at = this.#s.lastIdx[h]!;
       const same =
-        at >= 0 ? sameBitsAt(b.values, at, b.values, i) : this.head.sameLastValue(this.#ref[h]!, b.values, i);
+        at >= 0
+          ? sameBitsAt(b.values, at, b.values, i)
+          : this.head.sameLastValue(this.#s.ref[h]!, b.values, i);
       b.length = i;
       if (same) return;
       throw new AppendError(
@@ -231,13 +236,13 @@ export class HeadAppender implements HandleAppender {
   }
 
   #labelsOf(h: number): Labels {
-    return this.#newLabels[h] ?? this.head.labelsOf(this.#ref[h]!)!;
+    return this.#newLabels[h] ?? this.head.labelsOf(this.#s.ref[h]!)!;
   }
 
   #releaseAdmitted(): void {
     for (let h = 0; h < this.#handles; h++) {
       const labels = this.#newLabels[h];
-      if (this.#ref[h] === -1 && labels !== undefined) this.head.release(labels);
+      if (this.#s.ref[h] === -1 && labels !== undefined) this.head.release(labels);
     }
     this.#newLabels.length = 0;
   }
@@ -253,7 +258,11 @@ const SAMPLES_PER_RECORD = 1 << 20;
  * that no record passes the WAL's size limit (all are logged in one `log` call, so still atomically
  * ordered; a crash may keep a prefix of a huge commit, which was not acknowledged).
  */
-function encodeRecords(created: readonly SeriesEntry[], batch: SampleBatch): Uint8Array[] {
+function encodeRecords(
+  created: readonly SeriesEntry[],
+  batch: SampleBatch,
+  buffer: RecordBuffer,
+): Uint8Array[] {
   const records: Uint8Array[] = [];
   for (let i = 0; i < created.length; i += SERIES_PER_RECORD) {
     records.push(encodeSeries(created.slice(i, i + SERIES_PER_RECORD), new RecordBuffer(256)));
@@ -266,7 +275,8 @@ function encodeRecords(created: readonly SeriesEntry[], batch: SampleBatch): Uin
       ts: batch.ts.subarray(i, end),
       values: batch.values.subarray(i, end),
     };
-    records.push(encodeSamples(part, new RecordBuffer(16 + part.length * 12)));
+    // The first record goes into the appender's reused buffer (one record nearly always).
+    records.push(encodeSamples(part, i === 0 ? buffer : new RecordBuffer(16 + part.length * 12)));
   }
   return records;
 }

@@ -28,6 +28,7 @@ import {
   type WALOptions,
   writeCheckpoint,
 } from "../wal/index.js";
+import { ScratchPool } from "./append-scratch.js";
 import { type BlockSourceHead, HeadBlockSource } from "./head-block-source.js";
 import { type CheckpointHead, checkpointRecords, type HeadCut } from "./head-checkpoint.js";
 import type { OooSlice } from "./head-iterator.js";
@@ -35,6 +36,7 @@ import { HeadPostings } from "./head-postings.js";
 import { OooBuffer, sameBitsAt } from "./ooo-buffer.js";
 import { countColumns, type SeriesColumns, trimColumns } from "./series-columns.js";
 import { EMPTY_SLOT, SeriesHashIndex } from "./series-hash-index.js";
+import { SymbolTable } from "./symbol-table.js";
 import { WireLabelCache } from "./wire-label-cache.js";
 
 /**
@@ -136,11 +138,15 @@ export interface SeriesSnapshot {
 export class Head implements BlockSourceHead, CheckpointHead {
   /** The head's inverted index over its series. */
   readonly postings = new HeadPostings();
+  /** Appenders' working memory, reused from batch to batch. */
+  readonly scratch = new ScratchPool();
   #labels: (Labels | undefined)[] = [];
   /** Label-set hash → ref: finds a series from its labels or from a write's raw label bytes. */
   readonly #index = new SeriesHashIndex();
   /** The bytes each series' labels last arrived as, to recognise it cheaply. */
   readonly #wire = new WireLabelCache();
+  /** One copy of each label string the series share. */
+  readonly #symbols = new SymbolTable();
   #lastT = new Float64Array(64).fill(Number.NEGATIVE_INFINITY);
   #lastV = new Float64Array(64);
   #open: (XorChunkAppender | undefined)[] = [];
@@ -605,7 +611,7 @@ export class Head implements BlockSourceHead, CheckpointHead {
 
   #add(ref: number, labels: Labels, hash: number = hashLabels(labels)): void {
     if (ref >= this.#lastT.length) this.#grow(ref + 1);
-    this.#labels[ref] = labels;
+    this.#labels[ref] = this.#symbols.intern(labels);
     this.#index.insert(hash, ref);
     this.postings.add(ref, labels);
     this.#lastT[ref] = Number.NEGATIVE_INFINITY;
@@ -727,6 +733,8 @@ export class Head implements BlockSourceHead, CheckpointHead {
     this.#samples -= r.dropped;
     const dead = new Map<number, Labels>();
     this.#removeSeries(r.gone, dead);
+    // Forget the strings only removed series used (a sweep over the live series, like the trim).
+    if (r.gone.length > 0) this.#symbols.rebuild(this.#labels);
     return { dead, series: r.gone.length, samples: r.dropped };
   }
 

@@ -5,11 +5,12 @@
  * a cache: a mismatch only means the slow comparison runs (and its bytes are remembered).
  *
  * The bytes of all series live in one arena `Buffer`, addressed by two `Int32Array` columns indexed
- * by series ref; replaced bytes are left behind and the arena is compacted when they outweigh the
- * live ones.
+ * by series ref; replaced bytes are left behind, and the arena is compacted (and grown by half when
+ * still too small) whenever it is full.
  */
 export class WireLabelCache {
-  #arena = Buffer.alloc(1 << 16);
+  // Uninitialised: pages the arena has not written yet are never touched, so they cost no RSS.
+  #arena = Buffer.allocUnsafeSlow(1 << 16);
   #used = 0;
   #live = 0;
   #at = new Int32Array(256);
@@ -71,8 +72,8 @@ export class WireLabelCache {
   #makeRoom(need: number): void {
     const wanted = this.#live + need;
     let size = this.#arena.length;
-    while (size < 2 * wanted) size *= 2;
-    const next = Buffer.alloc(size);
+    while (size < wanted * 1.5) size = Math.ceil(size * 1.5);
+    const next = Buffer.allocUnsafeSlow(size);
     let used = 0;
     const lens = this.#len;
     const ats = this.#at;
