@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Labels } from "../../../model/labels.js";
+import { AppendFence } from "./append-fence.js";
 import { AppendScratch, ScratchPool } from "./append-scratch.js";
 import { EMPTY_SLOT, SeriesHashIndex } from "./series-hash-index.js";
 import { SymbolTable } from "./symbol-table.js";
@@ -104,5 +105,29 @@ describe("SymbolTable", () => {
     expect(t.size).toBe(4); // __name__, up, job, nodeodeode
     t.rebuild([Labels.fromRecord({ __name__: "up" }), undefined]);
     expect(t.size).toBe(2);
+  });
+});
+
+describe("AppendFence", () => {
+  it("waits for appenders holding older samples only, and never lowers the fence", async () => {
+    const f = new AppendFence();
+    const a = {};
+    const b = {};
+    f.track(a, 5);
+    f.track(b, 20);
+    let settled10 = false;
+    const p10 = f.settled(10).then(() => {
+      settled10 = true;
+    });
+    await f.settled(3); // nobody holds anything older than 3
+    f.untrack(b);
+    await Promise.resolve();
+    expect(settled10).toBe(false); // `a` still holds 5
+    f.untrack(a);
+    await p10;
+    expect(settled10).toBe(true);
+    f.raise(100);
+    f.raise(50);
+    expect(f.at).toBe(100);
   });
 });

@@ -28,6 +28,7 @@ import {
   type WALOptions,
   writeCheckpoint,
 } from "../wal/index.js";
+import { AppendFence } from "./append-fence.js";
 import { ScratchPool } from "./append-scratch.js";
 import { type BlockSourceHead, HeadBlockSource } from "./head-block-source.js";
 import { type CheckpointHead, checkpointRecords, type HeadCut } from "./head-checkpoint.js";
@@ -158,11 +159,8 @@ export class Head implements BlockSourceHead, CheckpointHead {
   #wal: Promise<WAL> | undefined;
   /** The truncation bound: no sample older is held or accepted. */
   #minValidTime = Number.NEGATIVE_INFINITY;
-  /** Appends older than this are refused (see {@link fence}). */
-  #fence = Number.NEGATIVE_INFINITY;
-  /** Appenders holding samples not yet applied, with the oldest timestamp each holds. */
-  readonly #inflight = new Map<object, number>();
-  #settledWaiters: { readonly before: number; readonly resolve: () => void }[] = [];
+  /** The fence below which appends are refused, and the appenders at work. */
+  readonly #appends = new AppendFence();
   /** Oldest and newest timestamp held, ms (±Infinity when empty); exact after a truncation. */
   #minT = Number.POSITIVE_INFINITY;
   #maxT = Number.NEGATIVE_INFINITY;
@@ -300,7 +298,7 @@ export class Head implements BlockSourceHead, CheckpointHead {
 
   /** The oldest timestamp an appender may still accept, ms: the greater of the bound and the fence. */
   get appendableMinTime(): number {
-    return Math.max(this.#minValidTime, this.#fence);
+    return Math.max(this.#minValidTime, this.#appends.at);
   }
 
   /**
@@ -309,34 +307,22 @@ export class Head implements BlockSourceHead, CheckpointHead {
    * nothing that will be acknowledged.
    */
   fence(t: number): void {
-    if (t > this.#fence) this.#fence = t;
+    this.#appends.raise(t);
   }
 
   /** Notes that `appender` holds unapplied samples, the oldest at `minT` (called as it appends). */
   track(appender: object, minT: number): void {
-    this.#inflight.set(appender, minT);
+    this.#appends.track(appender, minT);
   }
 
   /** Notes that `appender` holds nothing any more (applied or rolled back). */
   untrack(appender: object): void {
-    if (!this.#inflight.delete(appender) || this.#settledWaiters.length === 0) return;
-    const waiting = this.#settledWaiters;
-    this.#settledWaiters = [];
-    for (const w of waiting) {
-      if (this.#holdsBefore(w.before)) this.#settledWaiters.push(w);
-      else w.resolve();
-    }
+    this.#appends.untrack(appender);
   }
 
   /** Resolves when no appender holds an unapplied sample older than `t`. */
   appendersSettled(t: number): Promise<void> {
-    if (!this.#holdsBefore(t)) return Promise.resolve();
-    return new Promise((resolve) => this.#settledWaiters.push({ before: t, resolve }));
-  }
-
-  #holdsBefore(t: number): boolean {
-    for (const minT of this.#inflight.values()) if (minT < t) return true;
-    return false;
+    return this.#appends.settled(t);
   }
 
   /** The length of a block range, ms; chunks never straddle a multiple of it. */
