@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { readBody } from "../server/http/body.js";
 import { requireLoopback } from "../server/http/loopback.js";
 import { sendJSON, sendText } from "../server/http/reply.js";
@@ -6,11 +7,14 @@ import { writeTenant } from "../server/http/tenant.js";
 import type { Role, RoleEnv } from "../server/role.js";
 import { VERSION } from "../server/version.js";
 import { registerPromApi } from "./api/prom-api.js";
+import { ExemplarStore } from "./exemplars/exemplar-store.js";
 import { IngestStats } from "./ingest/ingest-stats.js";
 import { OtlpReceiver } from "./ingest/otlp-receiver.js";
 import { RemoteWriteReceiver } from "./ingest/remote-write-receiver.js";
 import { IngestPipeline, type ReceiveResult, writeOutcome } from "./ingest/sample-writer.js";
+import { StoredWriteExtras } from "./ingest/write-extras.js";
 import { TenantLimits } from "./limits/index.js";
+import { MetadataStore } from "./metadata/metadata-store.js";
 import { Engine } from "./promql/index.js";
 import type { Appendable, Appender } from "./storage/interface.js";
 import { TSDB } from "./tsdb/tsdb.js";
@@ -25,18 +29,28 @@ export class MetricsRole implements Role {
   #storage: TSDB | undefined;
   #maintenance: NodeJS.Timeout | undefined;
   readonly stats = new IngestStats();
-  /** Per-tenant ingest limits (`metrics.limits`, `metrics.tenant_limits`). */
+  /** Per-tenant ingest, storage and read limits (`metrics.limits`, `metrics.tenant_limits`). */
   readonly limits: TenantLimits;
+  /** Metric metadata from remote-write, snapshotted to `<data_dir>/metadata/`. */
+  readonly metadata: MetadataStore;
+  /** Exemplars from remote-write, in memory only. */
+  readonly exemplars: ExemplarStore;
   readonly receiver: RemoteWriteReceiver;
   readonly otlp: OtlpReceiver;
   #running = false;
+  #snapshots: NodeJS.Timeout | undefined;
+  /** The metadata snapshot being written, if any: snapshots run one after another. */
+  #snapshotting: Promise<void> = Promise.resolve();
 
   constructor(private readonly env: RoleEnv) {
     const cfg = env.config.metrics;
     this.limits = new TenantLimits(cfg.limits, cfg.tenant_limits);
     // The store opens in start(); nothing is written before that (the role is not ready).
     const store: Appendable = { appender: (ctx): Appender => this.storage.appender(ctx) };
-    const pipeline = new IngestPipeline(store, this.stats, this.limits, env.metrics);
+    this.metadata = new MetadataStore(this.limits, join(env.config.data_dir, "metadata"));
+    this.exemplars = new ExemplarStore(this.limits);
+    const extras = new StoredWriteExtras(this.metadata, this.exemplars, env.metrics);
+    const pipeline = new IngestPipeline(store, this.stats, this.limits, env.metrics, extras);
     this.receiver = new RemoteWriteReceiver(pipeline, cfg.max_write_decompressed_bytes);
     this.otlp = new OtlpReceiver(pipeline, cfg.max_write_decompressed_bytes);
   }
@@ -57,6 +71,7 @@ export class MetricsRole implements Role {
       walSegmentBytes: config.metrics.tsdb.wal_segment_bytes,
       onProblem: (message) => log.warn(message),
     });
+    await this.metadata.load((message) => log.warn(message));
     const push = async (r: RouteRequest) => {
       requireLoopback(r.raw);
       const tenant = writeTenant(r.raw);
@@ -90,8 +105,10 @@ export class MetricsRole implements Role {
     router.on("POST", "/otlp/v1/metrics", otlp, { errors: "text" });
     registerPromApi(router, {
       queryable: this.storage,
-      engine: new Engine({ maxSamples: config.metrics.max_samples_per_query }),
-      queryTimeoutMs: config.metrics.query_timeout,
+      engine: (maxSamples) => new Engine({ maxSamples }),
+      limits: this.limits,
+      metadata: this.metadata,
+      exemplars: this.exemplars,
       maxBodyBytes: config.server.max_query_body_bytes,
       version: VERSION,
     });
@@ -109,7 +126,21 @@ export class MetricsRole implements Role {
         .maintain()
         .catch((err) => log.error("TSDB maintenance failed", { err: (err as Error).message }));
     }, config.metrics.tsdb.maintenance_interval).unref();
+    this.#snapshots = setInterval(
+      () => void this.#snapshotMetadata(),
+      config.metrics.tsdb.maintenance_interval,
+    ).unref();
     this.#running = true;
+  }
+
+  /** Writes the metadata snapshots of tenants whose metadata changed, after any snapshot under way. */
+  #snapshotMetadata(): Promise<void> {
+    this.#snapshotting = this.#snapshotting
+      .then(() => this.metadata.snapshot())
+      .catch((err) =>
+        this.env.logger.error("metric metadata snapshot failed", { err: (err as Error).message }),
+      );
+    return this.#snapshotting;
   }
 
   /** Ingests one remote-write body for `tenant` (the gateway's in-process path). */
@@ -125,6 +156,8 @@ export class MetricsRole implements Role {
   async stop(): Promise<void> {
     this.#running = false;
     clearInterval(this.#maintenance);
+    clearInterval(this.#snapshots);
+    if (this.#storage !== undefined) await this.#snapshotMetadata();
     await this.#storage?.close();
   }
 

@@ -70,7 +70,7 @@ export const agentConfigSchema = z.strictObject({
     .prefault({}),
 });
 
-/** Per-tenant ingest limits (see src/metrics/limits/limits.ts for each one's meaning); 0 = unlimited. */
+/** Per-tenant ingest, storage and read limits (see src/metrics/limits/limits.ts for each one's meaning); 0 = unlimited. */
 const limitsShape = {
   max_active_series: z.number().int().min(0),
   max_series_per_metric: z.number().int().min(0),
@@ -82,6 +82,11 @@ const limitsShape = {
   out_of_order_window: duration,
   retention: duration,
   retention_size: z.number().int().min(0),
+  max_exemplars: z.number().int().min(0),
+  max_metadata_families: z.number().int().min(0),
+  max_samples_per_query: z.number().int().min(0),
+  query_timeout: duration,
+  max_series_per_query: z.number().int().min(0),
 };
 const limitOverrides = z.strictObject(limitsShape).partial();
 
@@ -137,8 +142,6 @@ export const serverConfigSchema = z.strictObject({
             .default(128 * MiB),
         })
         .prefault({}),
-      query_timeout: duration.prefault("2m"),
-      max_samples_per_query: z.number().int().positive().default(50_000_000),
       /** Limits of every tenant… */
       limits: z
         .strictObject({
@@ -160,6 +163,15 @@ export const serverConfigSchema = z.strictObject({
           out_of_order_window: duration.prefault("10m"),
           retention: duration.prefault("15d"),
           retention_size: limitsShape.retention_size.default(DEFAULT_LIMITS.retention_size),
+          max_exemplars: limitsShape.max_exemplars.default(DEFAULT_LIMITS.max_exemplars),
+          max_metadata_families: limitsShape.max_metadata_families.default(
+            DEFAULT_LIMITS.max_metadata_families,
+          ),
+          max_samples_per_query: limitsShape.max_samples_per_query.default(
+            DEFAULT_LIMITS.max_samples_per_query,
+          ),
+          query_timeout: duration.prefault("2m"),
+          max_series_per_query: limitsShape.max_series_per_query.default(DEFAULT_LIMITS.max_series_per_query),
         })
         .prefault({}),
       /** …and overrides per tenant, e.g. `tenant_limits: {demo-1: {max_active_series: 10000}}`. */

@@ -57,7 +57,7 @@ export class RemoteWriteReceiver {
       headers: {
         "x-prometheus-remote-write-samples-written": String(result.samplesWritten),
         "x-prometheus-remote-write-histograms-written": "0",
-        "x-prometheus-remote-write-exemplars-written": "0",
+        "x-prometheus-remote-write-exemplars-written": String(result.exemplarsWritten ?? 0),
       },
     };
   }

@@ -49,6 +49,7 @@ remote_write:
     # so the tenant travels as the Basic auth username.
     basic_auth: { username: prom, password: unused }
     queue_config: { batch_send_deadline: 1s, min_backoff: 100ms, max_backoff: 1s }
+    metadata_config: { send_interval: 1s }
 `,
     );
     peers.push(
@@ -117,6 +118,22 @@ remote_write:
     });
     const promMem = await prometheus("node_memory_MemTotal_bytes");
     expect(mem.data.result[0]?.value[1]).toBe(promMem.data.result[0]?.value[1]);
+  });
+
+  it("serves the metric metadata Prometheus sends as Prometheus itself serves it", async () => {
+    type Metadata = { data: Record<string, { type: string; help: string; unit: string }[]> };
+    const get = async (base: string, headers: Record<string, string> = {}) =>
+      (await (await fetch(`${base}/api/v1/metadata?metric=node_load1`, { headers })).json()) as Metadata;
+    const ours = await eventually(
+      async () => {
+        const m = await get(seed.url, { "X-Scope-OrgID": "prom" });
+        return m.data.node_load1 ? m : undefined;
+      },
+      60_000,
+      () => `Prometheus's metadata (prometheus said: ${peers[1]?.output().slice(-1500)})`,
+    );
+    expect(ours.data).toEqual((await get(`http://127.0.0.1:${promPort}`)).data);
+    expect(ours.data.node_load1).toEqual([{ type: "gauge", help: "1m load average.", unit: "" }]);
   });
 
   it("receives vmagent's remote-write into its own tenant only", async () => {

@@ -13,6 +13,7 @@ import {
   isHandleAppender,
 } from "../storage/interface.js";
 import type { IngestStats } from "./ingest-stats.js";
+import type { WriteExtras, WriteExtrasBatch } from "./write-extras.js";
 
 /** What a write did; the HTTP layer answers 204 when nothing was refused. */
 export interface ReceiveResult {
@@ -22,6 +23,8 @@ export interface ReceiveResult {
   readonly errors: readonly string[];
   /** Response headers the protocol asks for (remote-write 2.0's written counts). */
   readonly headers?: Readonly<Record<string, string>>;
+  /** Exemplars kept. */
+  readonly exemplarsWritten?: number;
 }
 
 const MAX_REPORTED_ERRORS = 5;
@@ -61,6 +64,8 @@ export class IngestPipeline {
     readonly stats: IngestStats,
     readonly limits: TenantLimits,
     metrics: Registry,
+    /** Where metadata and exemplars go; without it they are dropped. */
+    readonly extras?: WriteExtras,
   ) {
     this.#rate = new IngestRateLimiter(limits);
     this.#written = new Counter({
@@ -79,7 +84,7 @@ export class IngestPipeline {
 
   /** Starts a request for `tenant`. Nothing it appends is kept before {@link SampleWriter.commit}. */
   begin(tenant: string): SampleWriter {
-    return new SampleWriter(this, tenant, this.store.appender(newCtx([tenant])));
+    return new SampleWriter(this, tenant, this.store.appender(newCtx([tenant])), this.extras?.begin(tenant));
   }
 
   /**
@@ -132,11 +137,15 @@ export class SampleWriter implements WriteSink {
   readonly #reasons: (string | undefined)[] = [];
   readonly #checkNew = (labels: Labels): string | undefined =>
     labelLimitProblem(labels, this.tenant, this.pipeline.limits);
+  /** The series the decoder is on (its labels stay valid until its next series) and its handle. */
+  #current: RawLabels | undefined;
+  #currentHandle = -1;
 
   constructor(
     private readonly pipeline: IngestPipeline,
     readonly tenant: string,
     app: Appender,
+    private readonly extras?: WriteExtrasBatch,
   ) {
     this.#app = app;
     this.#fast = isHandleAppender(app) ? app : undefined;
@@ -177,6 +186,8 @@ export class SampleWriter implements WriteSink {
       this.#handles = grown;
     }
     this.#handles[h] = -1;
+    this.#current = raw;
+    this.#currentHandle = h;
     const problem = raw.problem();
     if (problem !== undefined) {
       this.#refuseSeries(h, "invalid_labels", problem.message);
@@ -237,6 +248,19 @@ export class SampleWriter implements WriteSink {
     this.refuse("native_histogram", message, 1);
   }
 
+  /** {@link WriteSink.metadata}: to the extras batch (2.0: only for an accepted series). */
+  metadata(handle: number, type: number, familyName: string, help: string, unit: string): void {
+    if (handle < 0) this.extras?.metadata(undefined, type, familyName, help, unit);
+    else if (handle === this.#currentHandle && this.#handles[handle]! >= 0)
+      this.extras?.metadata(this.#current, type, familyName, help, unit);
+  }
+
+  /** {@link WriteSink.exemplar}: to the extras batch, for an accepted series. */
+  exemplar(handle: number, labels: RawLabels, value: number, t: number): void {
+    if (handle === this.#currentHandle && this.#handles[handle]! >= 0)
+      this.extras?.exemplar(handle, this.#current!, labels, value, t);
+  }
+
   /** Samples written so far in this request. */
   get written(): number {
     return this.#written;
@@ -255,7 +279,8 @@ export class SampleWriter implements WriteSink {
       throw err;
     }
     this.pipeline.countWritten(this.tenant, this.#written);
-    return { samplesWritten: this.#written, refused: this.#refused, errors: this.#errors };
+    const exemplarsWritten = this.extras?.commit() ?? 0;
+    return { samplesWritten: this.#written, refused: this.#refused, errors: this.#errors, exemplarsWritten };
   }
 
   /** Discards everything appended (an error mid-request). */

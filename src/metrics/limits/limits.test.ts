@@ -85,3 +85,23 @@ describe("IngestRateLimiter", () => {
     expect(r.take("big", 1e9, 0)).toBeUndefined();
   });
 });
+
+describe("TenantLimits.strictest", () => {
+  const reads = new TenantLimits(
+    { ...DEFAULT_LIMITS, max_series_per_query: 100 },
+    { narrow: { max_series_per_query: 10 }, open: { max_series_per_query: 0 } },
+  );
+
+  it.each([
+    [["t"], 100, "metrics.limits.max_series_per_query (or metrics.tenant_limits.t.max_series_per_query)"],
+    [["t", "narrow"], 10, "metrics.tenant_limits.narrow.max_series_per_query"],
+    [
+      ["open", "t"],
+      100,
+      "metrics.limits.max_series_per_query (or metrics.tenant_limits.t.max_series_per_query)",
+    ],
+    [["open"], 0, "metrics.tenant_limits.open.max_series_per_query"],
+  ])("of %j is %i, set by %s", (tenants, value, setting) => {
+    expect(reads.strictest(tenants, "max_series_per_query")).toEqual({ value, setting });
+  });
+});

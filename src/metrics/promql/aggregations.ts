@@ -1,4 +1,4 @@
-import { type Labels, METRIC_NAME } from "../../model/labels.js";
+import { Labels, METRIC_NAME } from "../../model/labels.js";
 import type { AggregateOp } from "./ast.js";
 import { ExecutionError } from "./errors.js";
 import { formatFloatF } from "./float-text.js";
@@ -42,6 +42,13 @@ function groupLabels(labels: Labels, grouping: ReadonlySet<string>, without: boo
 const NAME: ReadonlySet<string> = new Set([METRIC_NAME]);
 
 function groupSeries(input: AggregationInput): Group[] {
+  if (!input.without && input.grouping.length === 0) {
+    // `by ()` or no grouping: one group, without a label set per series.
+    if (input.series.length === 0) return [];
+    return [
+      { labels: Labels.EMPTY, members: [...input.series], dropName: input.series.some((s) => s.dropName) },
+    ];
+  }
   const grouping = new Set(input.grouping);
   const groups = new Map<string, Group>();
   for (const s of input.series) {
@@ -120,10 +127,19 @@ function reduce(input: AggregationInput): EvalSeries[] {
     }
     if (hi < 0) continue;
     scratch.clear(lo, hi);
+    const step = grid.step;
     for (const s of g.members) {
-      for (let p = 0; p < s.ts.length; p++) {
-        const i = stepIndex(grid, s.ts[p]!);
-        const v = s.vs[p]!;
+      const ts = s.ts;
+      const vs = s.vs;
+      const len = ts.length;
+      // Points sit on the grid, mostly one step apart: a division only after a gap.
+      let i = -1;
+      let prevT = Number.NaN;
+      for (let p = 0; p < len; p++) {
+        const t = ts[p]!;
+        i = t === prevT + step ? i + 1 : stepIndex(grid, t);
+        prevT = t;
+        const v = vs[p]!;
         if (cnt[i] === 0) {
           cnt[i] = 1;
           val[i] =
@@ -143,7 +159,7 @@ function reduce(input: AggregationInput): EvalSeries[] {
             kahanAddAt(val, comp, i, v);
             break;
           case "avg":
-            addToMean(i, v);
+            addToMean(scratch, i, v);
             break;
           case "min":
             if (val[i]! > v || Number.isNaN(val[i]!)) val[i] = v;
@@ -192,26 +208,31 @@ function reduce(input: AggregationInput): EvalSeries[] {
     out.push(buf.toSeries(g.labels, g.dropName));
   }
   return out;
+}
 
-  /** avg: a compensated sum while it stays finite, then an incremental mean. `cnt[i]` already counts `v`. */
-  function addToMean(i: number, v: number): void {
-    const n = cnt[i]!;
-    if (!incremental[i]) {
-      const sum = val[i]!;
-      const c = comp[i]!;
-      kahanAddAt(val, comp, i, v);
-      if (val[i] !== Number.POSITIVE_INFINITY && val[i] !== Number.NEGATIVE_INFINITY) return;
-      incremental[i] = 1;
-      mean[i] = sum / (n - 1);
-      comp[i] = c / (n - 1);
-    }
-    const m = mean[i]!;
-    if (m === Number.POSITIVE_INFINITY || m === Number.NEGATIVE_INFINITY) {
-      if (v === m || Number.isFinite(v)) return;
-    }
-    const current = m + comp[i]!;
-    kahanAddAt(mean, comp, i, v / n - current / n);
+/**
+ * avg: a compensated sum while it stays finite, then an incremental mean. `cnt[i]` already counts
+ * `v`. (Not a closure inside {@link reduce}: its arrays would then live in a context object, and
+ * every access of reduce's hot loop would go through it.)
+ */
+function addToMean(scratch: Scratch, i: number, v: number): void {
+  const { val, comp, cnt, mean, incremental } = scratch;
+  const n = cnt[i]!;
+  if (!incremental[i]) {
+    const sum = val[i]!;
+    const c = comp[i]!;
+    kahanAddAt(val, comp, i, v);
+    if (val[i] !== Number.POSITIVE_INFINITY && val[i] !== Number.NEGATIVE_INFINITY) return;
+    incremental[i] = 1;
+    mean[i] = sum / (n - 1);
+    comp[i] = c / (n - 1);
   }
+  const m = mean[i]!;
+  if (m === Number.POSITIVE_INFINITY || m === Number.NEGATIVE_INFINITY) {
+    if (v === m || Number.isFinite(v)) return;
+  }
+  const current = m + comp[i]!;
+  kahanAddAt(mean, comp, i, v / n - current / n);
 }
 
 function kParam(params: Float64Array | undefined, step: number): number {

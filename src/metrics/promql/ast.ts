@@ -1,4 +1,5 @@
 import type { Matcher } from "../../model/matcher.js";
+import type { DurationExpr } from "./duration-expr.js";
 import type { PositionRange } from "./errors.js";
 import type { FunctionSignature } from "./function-signatures.js";
 
@@ -66,25 +67,45 @@ export interface VectorSelector {
   readonly matchers: readonly Matcher[];
   /** `offset`, ms; negative looks forward. */
   offsetMs: number;
+  /** An `offset` written as a duration expression; the engine resolves it into `offsetMs` per query. */
+  offsetExpr?: DurationExpr;
   at: AtModifier | undefined;
+  /**
+   * The experimental `anchored` / `smoothed` modifier (Prometheus's extended range selectors):
+   * boundary samples from before (and for `smoothed`, after) the window are used or interpolated.
+   */
+  extended?: ExtendedRange;
   pos: PositionRange;
 }
 
-/** A range vector selector `sel[range]`; its `offset` and `@` live on the inner selector. */
+/** The extended range selector modifiers. */
+export type ExtendedRange = "anchored" | "smoothed";
+
+/**
+ * A range vector selector `sel[range]`; its `offset`, `@` and `anchored`/`smoothed` live on the
+ * inner selector. With `rangeExpr`, `rangeMs` is 0 until the engine resolves the expression.
+ */
 export interface MatrixSelector {
   readonly type: "MatrixSelector";
   readonly selector: VectorSelector;
   readonly rangeMs: number;
+  readonly rangeExpr?: DurationExpr;
   pos: PositionRange;
 }
 
-/** A subquery `expr[range:step]`; `stepMs` 0 means the engine's default resolution. */
+/**
+ * A subquery `expr[range:step]`; `stepMs` 0 means the engine's default resolution. Parts written as
+ * duration expressions keep them in `rangeExpr`/`stepExpr`/`offsetExpr` until the engine resolves them.
+ */
 export interface SubqueryExpr {
   readonly type: "SubqueryExpr";
   readonly expr: Expr;
   readonly rangeMs: number;
+  readonly rangeExpr?: DurationExpr;
   readonly stepMs: number;
+  readonly stepExpr?: DurationExpr;
   offsetMs: number;
+  offsetExpr?: DurationExpr;
   at: AtModifier | undefined;
   pos: PositionRange;
 }
@@ -116,6 +137,18 @@ export interface VectorMatching {
   readonly labels: readonly string[];
   /** Labels copied from the "one" side with `group_left(...)`/`group_right(...)`. */
   readonly include: readonly string[];
+  /** The experimental `fill(v)` / `fill_left(v)` / `fill_right(v)` modifiers. */
+  readonly fill?: FillValues;
+}
+
+/**
+ * Values that stand in for a missing match: `lhs` from `fill_left`, `rhs` from `fill_right`;
+ * `fill(v)` sets both. As in Prometheus, which swaps the sides of a `group_right` operation first,
+ * `lhs` fills a missing series of the "many" side and `rhs` one of the "one" side.
+ */
+export interface FillValues {
+  readonly lhs: number | undefined;
+  readonly rhs: number | undefined;
 }
 
 /** A binary operation. `matching` is set when both sides are instant vectors. */

@@ -3,6 +3,9 @@ import { type Call, type Expr, typeOf, unwrapParens } from "./ast.js";
 import { histogramFraction, histogramQuantile } from "./classic-histogram.js";
 import { ExecutionError } from "./errors.js";
 import type { EvalHost, RangeSource } from "./eval-host.js";
+import { evalExtendedRangeCall } from "./extended-range.js";
+import { histogramQuantiles } from "./histogram-quantiles.js";
+import { evalInfo } from "./info-function.js";
 import { DATE_FUNCTIONS, DEFAULT_SCALAR_ARGS, ELEMENTWISE } from "./instant-functions.js";
 import { labelJoin, labelReplace } from "./label-functions.js";
 import { RANGE_FUNCTIONS } from "./range-functions.js";
@@ -29,8 +32,10 @@ import {
 export function evalCall(host: EvalHost, call: Call): Value {
   const name = call.func.name;
   const args = call.args;
+  const extended = evalExtendedRangeCall(host, call);
+  if (extended) return extended;
   const range = RANGE_FUNCTIONS.get(name);
-  if (range) return evalRangeFunction(host, call, range.kernel, range.keepsName);
+  if (range) return evalRangeFunction(host, call, range.kernel, range.keepsName, range.counter);
   const elementwise = ELEMENTWISE.get(name);
   if (elementwise) {
     if (args.length === 0 && DATE_FUNCTIONS.has(name)) {
@@ -116,6 +121,14 @@ export function evalCall(host: EvalHost, call: Call): Value {
         kind: "vector",
         series: histogramFraction(series, lowers, uppers, host.grid, host.options.warn),
       };
+    }
+    case "info":
+      return evalInfo(host, call);
+    case "histogram_quantiles": {
+      const series = host.evalVector(args[0]!).series;
+      const label = host.evalString(args[1]!);
+      const qs = args.slice(2).map((a) => host.evalScalar(a).values);
+      return { kind: "vector", series: histogramQuantiles(series, label, qs, host.grid, host.options.warn) };
     }
     case "histogram_quantile": {
       const qs = host.evalScalar(args[0]!).values;
@@ -234,12 +247,23 @@ function absentOverTime(host: EvalHost, call: Call): VectorValue {
   return absent(host, call.args[0]!, count.series);
 }
 
+/** Sets `out[i]` to the largest `j ≤ i` with `vs[j] < vs[j - 1]` (a counter reset), or −1. */
+function lastDrops(vs: Float64Array, out: Int32Array): void {
+  let last = -1;
+  if (vs.length > 0) out[0] = -1;
+  for (let i = 1; i < vs.length; i++) {
+    if (vs[i]! < vs[i - 1]!) last = i;
+    out[i] = last;
+  }
+}
+
 /** Runs a range-vector kernel over every series of the call's range argument, at every step. */
 function evalRangeFunction(
   host: EvalHost,
   call: Call,
   kernel: (w: RangeWindow) => number | undefined,
   keepsName: boolean,
+  counter = false,
 ): VectorValue {
   const matrixAt = call.args.findIndex((a) => typeOf(a) === "matrix");
   const scalars: Float64Array[] = [];
@@ -264,16 +288,24 @@ function evalRangeFunction(
     rangeMs: src.rangeMs,
     evalT: 0,
     params,
+    lastDrop: undefined,
   };
+  let drops = new Int32Array(counter ? 256 : 0);
   const out: EvalSeries[] = [];
+  // One buffer collects every series; each keeps an exact-size copy.
+  const buf = new PointBuffer(Math.min(grid.n, 1024));
   for (const s of src.series) {
     limits.check();
     const ts = s.ts;
     w.ts = ts;
     w.vs = s.vs;
+    if (counter) {
+      if (drops.length < ts.length) drops = new Int32Array(ts.length * 2);
+      lastDrops(s.vs, drops);
+      w.lastDrop = drops;
+    }
     let lo = 0;
     let hi = 0;
-    const buf = new PointBuffer();
     for (let i = 0; i < grid.n; i++) {
       const t = grid.start + i * grid.step;
       const end = (src.atMs ?? t) - src.offsetMs;
@@ -291,7 +323,7 @@ function evalRangeFunction(
       const r = kernel(w);
       if (r !== undefined) buf.push(t, r);
     }
-    if (buf.n > 0) out.push(buf.toSeries(s.labels, keepsName && "dropName" in s ? s.dropName : false));
+    if (buf.n > 0) out.push(buf.takeSeries(s.labels, keepsName && "dropName" in s ? s.dropName : false));
   }
   return { kind: "vector", series: renamed(host, out, !keepsName) };
 }

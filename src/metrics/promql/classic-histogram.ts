@@ -167,7 +167,30 @@ function groupBuckets(series: readonly EvalSeries[], warn: (message: string) => 
     g.members.push(s);
     g.bounds.push(le);
   }
-  return [...groups.values()];
+  const out = [...groups.values()];
+  for (const g of out) sortByBound(g);
+  return out;
+}
+
+/**
+ * Orders a histogram's buckets by upper bound once (stably, as {@link sortBuckets} would at every
+ * step), so that each step's buckets arrive sorted. Left alone when a bound is NaN.
+ */
+function sortByBound(g: Group): void {
+  const b = g.bounds;
+  let sorted = true;
+  for (let i = 0; i < b.length; i++) {
+    if (Number.isNaN(b[i]!)) return;
+    if (i > 0 && b[i - 1]! > b[i]!) sorted = false;
+  }
+  if (sorted) return;
+  const order = Array.from({ length: b.length }, (_, i) => i).sort((x, y) => b[x]! - b[y]!);
+  const members = order.map((i) => g.members[i]!);
+  const bounds = order.map((i) => b[i]!);
+  for (let i = 0; i < order.length; i++) {
+    g.members[i] = members[i]!;
+    g.bounds[i] = bounds[i]!;
+  }
 }
 
 /** Computes `f(step, bounds, counts, n)` for every histogram at every step where it has buckets. */

@@ -6,8 +6,11 @@ import { documentedType, type Expr, typeOf } from "./ast.js";
 import { BadQueryError } from "./errors.js";
 import type { EvalOptions } from "./eval-host.js";
 import { Evaluator } from "./evaluator.js";
+import { widenExtendedRanges } from "./extended-range.js";
+import { planInfoSelectors } from "./info-function.js";
 import { parseExpr } from "./parser.js";
 import { QueryLimits } from "./query-limits.js";
+import { resolveDurations } from "./resolve-durations.js";
 import type { MatrixSeries, QueryResult, VectorSample } from "./result.js";
 import { loadSelectors, overallRange, type RawSeries, selectorRanges } from "./selector-data.js";
 import {
@@ -113,13 +116,15 @@ export class Engine {
   async #exec(
     ctx: Ctx,
     q: Queryable,
-    expr: Expr,
+    parsed: Expr,
     start: number,
     end: number,
     step: number,
     instant: boolean,
     opts: QueryOptions,
   ): Promise<QueryResult> {
+    // `step()` and `range()` in duration expressions are this query's step (0 when instant) and span.
+    const expr = resolveDurations(parsed, { stepMs: instant ? 0 : step, rangeMs: end - start });
     const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
     let deadline = ctx.deadline;
     if (timeoutMs !== undefined)
@@ -130,6 +135,8 @@ export class Engine {
     const subqueryStep = (): number => this.subqueryStepMs;
 
     const ranges = selectorRanges(expr, { start, end, step, lookbackMs, subqueryStep });
+    widenExtendedRanges(ranges, lookbackMs);
+    const infoSelectors = planInfoSelectors(expr, ranges, lookbackMs);
     const warnings = new Set<string>();
     let data = new Map<VectorSelector, RawSeries[]>();
     const span = overallRange(ranges);
@@ -151,6 +158,7 @@ export class Engine {
       queryEnd: end,
       queryStep: instant ? 0 : step,
       data,
+      infoSelectors,
       limits,
       warn: (m) => warnings.add(m),
     };

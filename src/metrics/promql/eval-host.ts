@@ -1,4 +1,4 @@
-import type { Expr, MatrixSelector, SubqueryExpr, VectorSelector } from "./ast.js";
+import type { Call, Expr, MatrixSelector, SubqueryExpr, VectorSelector } from "./ast.js";
 import type { QueryLimits } from "./query-limits.js";
 import type { RawSeries } from "./selector-data.js";
 import type { EvalSeries, ScalarValue, StepGrid, Value, VectorValue } from "./value.js";
@@ -16,6 +16,8 @@ export interface EvalOptions {
   readonly queryStep: number;
   /** Samples loaded for each selector before evaluation. */
   readonly data: ReadonlyMap<VectorSelector, readonly RawSeries[]>;
+  /** For each `info()` call, the selector whose samples in `data` are its candidate info series. */
+  readonly infoSelectors?: ReadonlyMap<Call, VectorSelector>;
   readonly limits: QueryLimits;
   /** Records a warning annotation for the response. */
   readonly warn: (message: string) => void;

@@ -3,9 +3,11 @@ import { aggregate } from "./aggregations.js";
 import type { AggregateExpr, BinaryExpr, Expr, MatrixSelector, SubqueryExpr, VectorSelector } from "./ast.js";
 import { typeOf } from "./ast.js";
 import { type BinaryContext, scalarScalar, setOperation, vectorScalar, vectorVector } from "./binary.js";
+import { vectorVectorFill } from "./binary-fill.js";
 import { evalCall } from "./calls.js";
 import { ExecutionError } from "./errors.js";
 import type { EvalHost, EvalOptions, RangeSource } from "./eval-host.js";
+import { extendedMatrix, smoothedSelector } from "./extended-range.js";
 import { formatFloatF } from "./float-text.js";
 import { resolveAt, withoutStaleMarkers } from "./selector-data.js";
 import {
@@ -111,27 +113,32 @@ export class Evaluator implements EvalHost {
    * marker. With `timestamps`, the sample's time in seconds instead of its value.
    */
   evalSelector(vs: VectorSelector, timestamps: boolean): VectorValue {
+    if (vs.extended === "smoothed" && !timestamps) return smoothedSelector(this, vs);
     const { data, lookbackMs, limits, queryStart, queryEnd } = this.options;
     const raw = data.get(vs) ?? [];
     const at = vs.at ? resolveAt(vs.at, queryStart, queryEnd) : undefined;
     const { start, step, n } = this.grid;
     const out: EvalSeries[] = [];
+    // One buffer collects every series; each keeps an exact-size copy.
+    const buf = new PointBuffer(Math.min(n, 1024));
+    const offset = vs.offsetMs;
     for (const s of raw) {
       limits.check();
       const ts = s.ts;
-      const buf = new PointBuffer(at === undefined ? 4 : n);
+      const values = s.vs;
+      const len = ts.length;
       let j = 0;
       for (let i = 0; i < n; i++) {
         const t = start + i * step;
-        const ref = (at ?? t) - vs.offsetMs;
-        while (j < ts.length && ts[j]! <= ref) j++;
+        const ref = (at ?? t) - offset;
+        while (j < len && ts[j]! <= ref) j++;
         const k = j - 1;
         if (k < 0 || ts[k]! <= ref - lookbackMs) continue;
-        const v = s.vs[k]!;
-        if (isStaleNaN(v)) continue;
+        const v = values[k]!;
+        if (Number.isNaN(v) && isStaleNaN(v)) continue;
         buf.push(t, timestamps ? ts[k]! / 1000 : v);
       }
-      if (buf.n > 0) out.push(buf.toSeries(s.labels, false));
+      if (buf.n > 0) out.push(buf.takeSeries(s.labels, false));
     }
     return { kind: "vector", series: out };
   }
@@ -164,6 +171,7 @@ export class Evaluator implements EvalHost {
   /** A range vector as a query result (one-step grid only): each series' samples inside the window. */
   #matrix(e: MatrixSelector | SubqueryExpr): Value {
     if (this.grid.n !== 1) throw new ExecutionError("a range vector cannot be evaluated over several steps");
+    if (e.type === "MatrixSelector" && e.selector.extended !== undefined) return extendedMatrix(this, e);
     const src = this.rangeSource(e);
     const end = (src.atMs ?? this.grid.start) - src.offsetMs;
     const begin = end - src.rangeMs;
@@ -225,10 +233,13 @@ export class Evaluator implements EvalHost {
     if (lhs.kind !== "vector" || rhs.kind !== "vector" || !e.matching) {
       throw new ExecutionError(`binary operator ${e.op} between ${typeOf(e.lhs)} and ${typeOf(e.rhs)}`);
     }
+    const fill = e.matching.fill;
     const series =
       e.op === "and" || e.op === "or" || e.op === "unless"
         ? setOperation(e.op, lhs.series, rhs.series, e.matching)
-        : vectorVector(e.op, lhs.series, rhs.series, e.matching, e.returnBool, ctx);
+        : fill
+          ? vectorVectorFill(e.op, lhs.series, rhs.series, e.matching, fill, e.returnBool, ctx)
+          : vectorVector(e.op, lhs.series, rhs.series, e.matching, e.returnBool, ctx);
     return { kind: "vector", series };
   }
 }

@@ -1,5 +1,5 @@
 import type { Matcher } from "../../model/matcher.js";
-import type { AggregateOp, BinaryOp, Expr, NumberLiteral, VectorMatching } from "./ast.js";
+import type { AggregateOp, BinaryOp, Expr, FillValues, NumberLiteral, VectorMatching } from "./ast.js";
 import { ParseError, type PositionRange } from "./errors.js";
 import { parseNumberLiteral } from "./float-text.js";
 import { FUNCTIONS } from "./function-signatures.js";
@@ -18,7 +18,11 @@ import {
 
 /** Options for {@link parseExpr}. */
 export interface ParseOptions {
-  /** Accept experimental functions (`sort_by_label`, `limitk`, …). Default true. */
+  /**
+   * Accept experimental functions (`sort_by_label`, `limitk`, `info`, …) and syntax: duration
+   * expressions (`[5m+1m]`, `offset step()`), `anchored`/`smoothed`, and the `fill`, `fill_left`,
+   * `fill_right` binary-operator modifiers. Default true.
+   */
   readonly experimental?: boolean;
 }
 
@@ -177,7 +181,53 @@ class Parser {
         `unexpected ${describe(t)}, group modifiers need a preceding on(...) or ignoring(...)`,
       );
     }
+    const fill = this.#parseFillModifiers();
+    if (fill) {
+      matching = { ...matching, fill };
+      explicitMatching = true;
+    }
     return { returnBool, explicitMatching, matching };
+  }
+
+  /**
+   * The experimental `fill(v)`, `fill_left(v)`, `fill_right(v)` modifiers after the matching
+   * clause. A modifier word counts only when `(` follows, so a metric named `fill` still parses.
+   */
+  #parseFillModifiers(): FillValues | undefined {
+    let lhs: number | undefined;
+    let rhs: number | undefined;
+    let seen = false;
+    for (;;) {
+      const t = this.#ts.peek();
+      if (!this.#ts.isWord(t, "fill", "fill_left", "fill_right") || this.#ts.peek(1).kind !== "(") break;
+      const word = t.text.toLowerCase();
+      if (!this.experimental) this.#ts.fail(t, `the ${word} modifier is experimental and must be enabled`);
+      this.#ts.next();
+      this.#ts.next(); // "("
+      const value = this.#fillValue(word);
+      this.#ts.expect(")", `${word} modifier`);
+      if ((word !== "fill_right" && lhs !== undefined) || (word !== "fill_left" && rhs !== undefined)) {
+        this.#ts.fail(t, `fill modifiers may not be set multiple times`);
+      }
+      if (word !== "fill_right") lhs = value;
+      if (word !== "fill_left") rhs = value;
+      seen = true;
+    }
+    return seen ? { lhs, rhs } : undefined;
+  }
+
+  /** A fill value: a number literal, optionally signed (`0`, `-1.5`, `NaN`, `-Inf`). */
+  #fillValue(word: string): number {
+    let sign = 1;
+    const s = this.#ts.peek();
+    if (s.kind === "-" || s.kind === "+") {
+      this.#ts.next();
+      if (s.kind === "-") sign = -1;
+    }
+    const t = this.#ts.next();
+    const v = t.kind === "number" ? parseNumberLiteral(t.text) : undefined;
+    if (v === undefined) this.#ts.fail(t, `unexpected ${describe(t)} in ${word} modifier, expected number`);
+    return sign * v;
   }
 
   #parseUnary(): Expr {
@@ -199,7 +249,7 @@ class Parser {
       checkUnary(operand, pos, this.#ts.failAt);
       return { type: "UnaryExpr", op: t.kind, expr: operand, pos };
     }
-    return parsePostfix(this.#ts, this.#parsePrimary());
+    return parsePostfix(this.#ts, this.#parsePrimary(), this.experimental);
   }
 
   #parsePrimary(): Expr {
@@ -255,10 +305,31 @@ class Parser {
       this.#ts.fail(nameTok, `unknown function with name ${JSON.stringify(nameTok.text)}`);
     }
     this.#ts.next(); // "("
-    const { args, end } = this.#parseArgs("function call");
+    const { args, end } = func.name === "info" ? this.#parseInfoArgs() : this.#parseArgs("function call");
     const pos = { start: nameTok.start, end };
     checkCall(func, args, pos, this.#ts.failAt);
     return { type: "Call", func, args, pos };
+  }
+
+  /**
+   * The arguments of `info(v [, {data-label-selector}])`: the second is a label selector, which,
+   * unlike a vector selector, may consist only of matchers that match the empty string.
+   */
+  #parseInfoArgs(): { args: Expr[]; end: number } {
+    if (this.#ts.peek().kind === ")") return { args: [], end: this.#ts.next().end };
+    const args: Expr[] = [this.#parseBinary(0)];
+    let t = this.#ts.next();
+    if (t.kind === "," && this.#ts.peek().kind !== ")") {
+      const sel = this.#ts.peek();
+      if (sel.kind !== "{")
+        this.#ts.fail(sel, `unexpected ${describe(sel)} in call to info, expected label selector`);
+      // Modifiers after it (upstream's printer writes `@` on it) parse, but do not matter.
+      args.push(parsePostfix(this.#ts, parseSelector(this.#ts, undefined, true), this.experimental));
+      t = this.#ts.next();
+    }
+    if (t.kind === ",") t = this.#ts.next();
+    if (t.kind !== ")") this.#ts.fail(t, `unexpected ${describe(t)} in function call, expected "," or ")"`);
+    return { args, end: t.end };
   }
 
   /** Arguments after an opening parenthesis, through the closing one; a trailing comma is allowed. */

@@ -2,6 +2,7 @@ import { METRIC_NAME } from "../../model/labels.js";
 import type { Matcher } from "../../model/matcher.js";
 import type { AtModifier, Expr, VectorMatching, VectorSelector } from "./ast.js";
 import { formatDuration } from "./duration.js";
+import { type DurationExpr, formatDurationExpr } from "./duration-expr.js";
 import { formatFloatF } from "./float-text.js";
 import { quoteString } from "./string-literal.js";
 
@@ -21,14 +22,20 @@ export function formatExpr(e: Expr): string {
     case "StringLiteral":
       return quoteString(e.value);
     case "VectorSelector":
-      return formatSelector(e) + formatAt(e.at) + formatOffset(e.offsetMs);
+      return formatSelector(e) + formatAt(e.at) + formatExtended(e) + formatOffset(e.offsetMs, e.offsetExpr);
     case "MatrixSelector": {
       const sel = e.selector;
-      return `${formatSelector(sel)}[${formatDuration(e.rangeMs)}]${formatAt(sel.at)}${formatOffset(sel.offsetMs)}`;
+      const range = e.rangeExpr ? formatDurationExpr(e.rangeExpr) : formatDuration(e.rangeMs);
+      return `${formatSelector(sel)}[${range}]${formatExtended(sel)}${formatAt(sel.at)}${formatOffset(sel.offsetMs, sel.offsetExpr)}`;
     }
     case "SubqueryExpr": {
-      const step = e.stepMs !== 0 ? formatDuration(e.stepMs) : "";
-      return `${formatExpr(e.expr)}[${formatDuration(e.rangeMs)}:${step}]${formatAt(e.at)}${formatOffset(e.offsetMs)}`;
+      const range = e.rangeExpr ? formatDurationExpr(e.rangeExpr) : formatDuration(e.rangeMs);
+      const step = e.stepExpr
+        ? formatDurationExpr(e.stepExpr)
+        : e.stepMs !== 0
+          ? formatDuration(e.stepMs)
+          : "";
+      return `${formatExpr(e.expr)}[${range}:${step}]${formatAt(e.at)}${formatOffset(e.offsetMs, e.offsetExpr)}`;
     }
     case "Call":
       return `${e.func.name}(${e.args.map(formatExpr).join(", ")})`;
@@ -91,7 +98,12 @@ function formatAt(at: AtModifier | undefined): string {
   }
 }
 
-function formatOffset(ms: number): string {
+function formatExtended(vs: VectorSelector): string {
+  return vs.extended ? ` ${vs.extended}` : "";
+}
+
+function formatOffset(ms: number, expr: DurationExpr | undefined): string {
+  if (expr) return ` offset ${formatDurationExpr(expr)}`;
   if (ms > 0) return ` offset ${formatDuration(ms)}`;
   if (ms < 0) return ` offset -${formatDuration(-ms)}`;
   return "";
@@ -104,5 +116,13 @@ function formatMatching(m: VectorMatching | undefined): string {
   if (m.labels.length > 0 || m.on || grouped)
     s += ` ${m.on ? "on" : "ignoring"} (${formatLabelList(m.labels)})`;
   if (grouped) s += ` group_${m.card === "many-to-one" ? "left" : "right"} (${formatLabelList(m.include)})`;
+  const fill = m.fill;
+  if (fill) {
+    if (fill.lhs !== undefined && Object.is(fill.lhs, fill.rhs)) s += ` fill (${formatFloatF(fill.lhs)})`;
+    else {
+      if (fill.lhs !== undefined) s += ` fill_left (${formatFloatF(fill.lhs)})`;
+      if (fill.rhs !== undefined) s += ` fill_right (${formatFloatF(fill.rhs)})`;
+    }
+  }
   return s;
 }

@@ -7,10 +7,12 @@ export interface RangeFunction {
   readonly kernel: RangeKernel;
   /** Whether the output keeps the input's metric name (only the selector-like `last/first_over_time`). */
   readonly keepsName: boolean;
+  /** Whether the kernel looks for counter resets, so that it is worth giving it `RangeWindow.lastDrop`. */
+  readonly counter: boolean;
 }
 
-function fn(kernel: RangeKernel, keepsName = false): RangeFunction {
-  return { kernel, keepsName };
+function fn(kernel: RangeKernel, keepsName = false, counter = false): RangeFunction {
+  return { kernel, keepsName, counter };
 }
 
 /**
@@ -18,8 +20,8 @@ function fn(kernel: RangeKernel, keepsName = false): RangeFunction {
  * evaluator (it looks across series); a range function missing here is reported as not supported.
  */
 export const RANGE_FUNCTIONS: ReadonlyMap<string, RangeFunction> = new Map([
-  ["rate", fn(rates.rate)],
-  ["increase", fn(rates.increase)],
+  ["rate", fn(rates.rate, false, true)],
+  ["increase", fn(rates.increase, false, true)],
   ["delta", fn(rates.delta)],
   ["irate", fn(rates.irate)],
   ["idelta", fn(rates.idelta)],

@@ -20,6 +20,12 @@ export interface RangeWindow {
   evalT: number;
   /** The other (scalar) arguments at this step, in argument order. */
   params: Float64Array;
+  /**
+   * Optional, for the functions that ask for it (`RangeFunction.counter`): `lastDrop[i]` is
+   * the largest `j ≤ i` with `vs[j] < vs[j - 1]` (a counter reset), or −1. With it a kernel finds
+   * that a window holds no reset without looking at its samples; without it, it looks.
+   */
+  lastDrop?: Int32Array | undefined;
 }
 
 /**

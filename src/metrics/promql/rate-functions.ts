@@ -23,7 +23,8 @@ function extrapolated(w: RangeWindow, isCounter: boolean, isRate: boolean): numb
   const lastT = ts[to - 1]!;
   const firstV = vs[from]!;
   let result = vs[to - 1]! - firstV;
-  if (isCounter) {
+  // A window without a reset (as `lastDrop` tells at once) adds nothing here.
+  if (isCounter && (w.lastDrop === undefined || w.lastDrop[to - 1]! > from)) {
     let prev = firstV;
     for (let i = from + 1; i < to; i++) {
       const cur = vs[i]!;

@@ -122,17 +122,21 @@ export async function loadSelectors(
     if (r.func !== undefined) hints.func = r.func;
     const set = await querier.select(vs.matchers, hints);
     const series: RawSeries[] = [];
+    // One buffer collects every series; each keeps an exact-size copy.
+    const buf = new PointBuffer(256);
     for (let s = set.next(); s !== undefined; s = set.next()) {
       limits.check();
       const it = s.iterator();
       if (!it.seek(r.mint)) continue;
-      const buf = new PointBuffer(16);
+      buf.n = 0;
       do {
         if (it.t > r.maxt) break;
         buf.push(it.t, it.v);
       } while (it.next());
-      if (buf.n > 0)
-        series.push({ labels: s.labels, ts: buf.ts.subarray(0, buf.n), vs: buf.vs.subarray(0, buf.n) });
+      if (buf.n > 0) {
+        const { ts, vs } = buf.takePoints();
+        series.push({ labels: s.labels, ts, vs });
+      }
     }
     warnings.push(...set.warnings);
     data.set(vs, series);

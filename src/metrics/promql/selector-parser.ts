@@ -29,9 +29,13 @@ export function parseLabelList(ts: TokenStream, context: string): string[] {
 /**
  * A vector selector: an optional metric name (already consumed as `nameTok`), then optional
  * `{matchers}`. A bare quoted string in the braces is the metric name. At least one matcher must
- * not match the empty string.
+ * not match the empty string, unless `labelSelector` (the second argument of `info()`).
  */
-export function parseSelector(ts: TokenStream, nameTok: Token | undefined): VectorSelector {
+export function parseSelector(
+  ts: TokenStream,
+  nameTok: Token | undefined,
+  labelSelector = false,
+): VectorSelector {
   let name = nameTok?.text ?? "";
   const start = nameTok ? nameTok.start : ts.peek().start;
   let end = nameTok ? nameTok.end : start;
@@ -87,7 +91,7 @@ export function parseSelector(ts: TokenStream, nameTok: Token | undefined): Vect
     }
     matchers.push(new Matcher("=", METRIC_NAME, name));
   }
-  if (matchers.every((m) => m.matchesEmpty())) {
+  if (!labelSelector && matchers.every((m) => m.matchesEmpty())) {
     ts.failAt(pos, "vector selector must contain at least one non-empty matcher");
   }
   return { type: "VectorSelector", name, matchers, offsetMs: 0, at: undefined, pos };

@@ -133,6 +133,7 @@ export function checkBinary(
   if (isSetOp(op)) {
     if (m.card === "many-to-one" || m.card === "one-to-many")
       fail(pos, `no grouping allowed for ${JSON.stringify(op)} operation`);
+    if (m.fill) fail(pos, `fill modifiers not allowed for ${JSON.stringify(op)} operation`);
     return { ...m, card: "many-to-many" };
   }
   if (m.on) {

@@ -1,4 +1,4 @@
-import { type Labels, METRIC_NAME } from "../../model/labels.js";
+import { Labels, METRIC_NAME } from "../../model/labels.js";
 import { ExecutionError } from "./errors.js";
 import { quoteString } from "./string-literal.js";
 
@@ -66,47 +66,127 @@ export function pointCount(series: readonly EvalSeries[]): number {
   return n;
 }
 
+/**
+ * Shared blocks that small {@link PointBuffer}s carve their arrays from. A query makes a buffer or
+ * two per series, and a typed array of its own costs an off-heap allocation plus GC finalisation —
+ * far more than filling it; a view into a block costs one small object. A block lives as long as a
+ * view into it does.
+ */
+const SLAB_POINTS = 1 << 16;
+/** Buffers at least this large get arrays of their own. */
+const SLAB_MAX_TAKE = 1 << 12;
+let slabTs = new Float64Array(0);
+let slabVs = new Float64Array(0);
+let slabUsed = 0;
+
+/** Reserves `n` (< {@link SLAB_MAX_TAKE}) points of the slab; returns the first one's index. */
+function reserve(n: number): number {
+  if (slabUsed + n > slabTs.length) {
+    slabTs = new Float64Array(SLAB_POINTS);
+    slabVs = new Float64Array(SLAB_POINTS);
+    slabUsed = 0;
+  }
+  const at = slabUsed;
+  slabUsed += n;
+  return at;
+}
+
+/** A view of points `[at, at + n)` of a slab block (cheaper to make than a `subarray`). */
+function view(block: Float64Array, at: number, n: number): Float64Array {
+  return new Float64Array(block.buffer, at * 8, n);
+}
+
+/** Sets `buf.ts`/`buf.vs` to fresh arrays of `cap` points (from the slab when small). */
+function allocate(buf: PointBuffer, cap: number): void {
+  if (cap >= SLAB_MAX_TAKE) {
+    buf.ts = new Float64Array(cap);
+    buf.vs = new Float64Array(cap);
+    return;
+  }
+  const at = reserve(cap);
+  buf.ts = view(slabTs, at, cap);
+  buf.vs = view(slabVs, at, cap);
+}
+
 /** Growable typed arrays for the points of one series. */
 export class PointBuffer {
   /** Timestamps (ms); only the first `n` are valid. */
-  ts: Float64Array;
+  ts!: Float64Array;
   /** Values; only the first `n` are valid. */
-  vs: Float64Array;
+  vs!: Float64Array;
   /** Number of points. */
   n = 0;
 
   constructor(capacity = 4) {
-    this.ts = new Float64Array(capacity);
-    this.vs = new Float64Array(capacity);
+    allocate(this, capacity);
   }
 
   /** Appends one point. */
   push(t: number, v: number): void {
-    if (this.n === this.ts.length) {
-      const cap = this.n * 2 || 4;
-      const ts = new Float64Array(cap);
-      const vs = new Float64Array(cap);
-      ts.set(this.ts);
-      vs.set(this.vs);
-      this.ts = ts;
-      this.vs = vs;
-    }
+    if (this.n === this.ts.length) this.#grow();
     this.ts[this.n] = t;
     this.vs[this.n] = v;
     this.n++;
   }
 
+  #grow(): void {
+    const ts = this.ts;
+    const vs = this.vs;
+    allocate(this, this.n * 2 || 4);
+    this.ts.set(ts);
+    this.vs.set(vs);
+  }
+
   /** The points so far as a series (views, not copies, when the buffer is full). */
   toSeries(labels: Labels, dropName: boolean): EvalSeries {
-    return { labels, ts: this.ts.subarray(0, this.n), vs: this.vs.subarray(0, this.n), dropName };
+    const { ts, vs, n } = this;
+    return {
+      labels,
+      ts: new Float64Array(ts.buffer, ts.byteOffset, n),
+      vs: new Float64Array(vs.buffer, vs.byteOffset, n),
+      dropName,
+    };
+  }
+
+  /**
+   * Copies of the points so far in arrays of their exact size (carved from the shared slab), then
+   * empties the buffer: one buffer can collect series after series without growing each time.
+   */
+  takePoints(): { ts: Float64Array; vs: Float64Array } {
+    const n = this.n;
+    this.n = 0;
+    if (n >= SLAB_MAX_TAKE) return { ts: this.ts.slice(0, n), vs: this.vs.slice(0, n) };
+    const at = reserve(n);
+    const ts = view(slabTs, at, n);
+    const vs = view(slabVs, at, n);
+    const fromTs = this.ts;
+    const fromVs = this.vs;
+    for (let i = 0; i < n; i++) {
+      ts[i] = fromTs[i]!;
+      vs[i] = fromVs[i]!;
+    }
+    return { ts, vs };
+  }
+
+  /** {@link takePoints} as a series. */
+  takeSeries(labels: Labels, dropName: boolean): EvalSeries {
+    const { ts, vs } = this.takePoints();
+    return { labels, ts, vs, dropName };
   }
 }
 
-const NAME_ONLY: ReadonlySet<string> = new Set([METRIC_NAME]);
+/**
+ * The labels that describe the metric rather than the series: the name and, with Prometheus's
+ * type-and-unit labels, `__type__` and `__unit__`. Prometheus 3 drops all three wherever an
+ * operation drops the metric name (they only exist when ingestion added them).
+ */
+const NAME_LABELS: ReadonlySet<string> = new Set([METRIC_NAME, "__type__", "__unit__"]);
 
-/** `labels` without `__name__`. */
+/** `labels` without `__name__` (and the metric's `__type__`/`__unit__` labels). */
 export function withoutName(labels: Labels): Labels {
-  return labels.has(METRIC_NAME) ? labels.without(NAME_ONLY) : labels;
+  return labels.has(METRIC_NAME) || labels.has("__type__") || labels.has("__unit__")
+    ? labels.without(NAME_LABELS)
+    : labels;
 }
 
 /** Labels and flag of a series whose operation drops the metric name, now or (when `delayed`) at the end. */
@@ -194,6 +274,7 @@ export function mergeSameLabels(
   series: readonly EvalSeries[],
   duplicateMessage: string = DUPLICATE_LABELSET,
 ): EvalSeries[] {
+  if (strictlyIncreasing(series)) return [...series];
   const seen = new Set<string>();
   let clash = false;
   for (const s of series) {
@@ -211,6 +292,18 @@ export function mergeSameLabels(
     for (let i = 0; i < s.ts.length; i++) acc.push(h, s.ts[i]!, s.vs[i]!);
   }
   return acc.series(duplicateMessage);
+}
+
+/**
+ * Whether the label sets of `series` are in strictly increasing order, hence all different: how
+ * series selected from storage (sorted by labels) usually still are after an operation, and a check
+ * that builds no key.
+ */
+function strictlyIncreasing(series: readonly EvalSeries[]): boolean {
+  for (let i = 1; i < series.length; i++) {
+    if (Labels.compare(series[i - 1]!.labels, series[i]!.labels) >= 0) return false;
+  }
+  return true;
 }
 
 /** Index of the grid step at time `t` (which must lie on the grid). */

@@ -32,8 +32,17 @@ export function sendText(
   res.end(text);
 }
 
-/** Writes the Prometheus API success envelope around an already serialised `data` value. */
-export function sendPromData(res: ServerResponse, dataJSON: string, warnings: readonly string[] = []): void {
+/**
+ * Writes the Prometheus API success envelope around an already serialised `data` value, with its
+ * `warnings` and `infos` annotations when there are any.
+ */
+export function sendPromData(
+  res: ServerResponse,
+  dataJSON: string,
+  warnings: readonly string[] = [],
+  infos: readonly string[] = [],
+): void {
   const w = warnings.length > 0 ? `,"warnings":${JSON.stringify(warnings)}` : "";
-  sendRawJSON(res, 200, `{"status":"success","data":${dataJSON}${w}}`);
+  const i = infos.length > 0 ? `,"infos":${JSON.stringify(infos)}` : "";
+  sendRawJSON(res, 200, `{"status":"success","data":${dataJSON}${w}${i}}`);
 }

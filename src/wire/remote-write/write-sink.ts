@@ -15,7 +15,9 @@ import type { RawLabels } from "./raw-labels.js";
  * - Every call is synchronous and happens inside the decoder's `decode`; the sink must not start
  *   another decode on the same decoder from a callback.
  * - A {@link RawLabels} is valid only during the call that received it (it is reused and points into
- *   the request buffer). Copy with `toLabels()` what must outlive the call.
+ *   the request buffer). Copy with `toLabels()` what must outlive the call. One exception: the labels
+ *   given to {@link WriteSink.series} stay valid, unchanged, through the calls for that series' data
+ *   and metadata, until the next `series` call or the end of `decode`.
  * - The decoder stops at the first corrupt byte with a `WireError`, possibly after calls for earlier
  *   series: a sink that stores must be able to roll back (e.g. an Appender that is committed only
  *   when `decode` returns).

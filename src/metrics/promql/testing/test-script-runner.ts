@@ -1,31 +1,55 @@
-import { newCtx } from "../../../model/context.js";
+import { type Ctx, newCtx } from "../../../model/context.js";
 import { Labels } from "../../../model/labels.js";
 import { isStaleNaN, STALE_NAN } from "../../../model/stale.js";
 import { Engine } from "../engine.js";
 import type { QueryResult } from "../result.js";
+import { type AtInvarianceCase, atInvarianceCases } from "./at-invariance.js";
+import { SKIP_REASONS, type SkipReason } from "./conformance-skips.js";
 import { MemoryQueryable } from "./memory-queryable.js";
 import { type EvalCommand, parseTestScript, type SeriesLine } from "./test-script.js";
 
 /**
  * Runs a PromQL test script (see test-script.ts) against the {@link Engine} and a
- * {@link MemoryQueryable}, checking results as upstream's harness does (FORMAT.md §5.3) plus its
- * range-mode re-check (§6.2). Annotations are not checked; the `@`-invariance re-check is not run.
+ * {@link MemoryQueryable}, checking results as upstream's harness does (FORMAT.md §5.3), with its
+ * extra checks of every instant eval: the `@`-invariance re-runs (§6.1, at-invariance.ts) and, for
+ * the original and each re-run, the range-mode re-check (§6.2). Annotations (`expect warn`/`info`)
+ * are not checked. An eval is skipped only for a reason of {@link SKIP_REASONS}.
  */
 
-/** The outcome of one `eval` command. */
+/** The outcome of one `eval` command; `reason` says what differed (fail) or why it was skipped. */
 export interface EvalOutcome {
   readonly line: number;
   readonly expr: string;
   readonly status: "pass" | "fail" | "skip";
   readonly reason: string;
+  /** For a skip, which {@link SKIP_REASONS} entry applies. */
+  readonly skipReason?: SkipReason;
 }
 
 /** Options of {@link runTestScript}. */
 export interface RunOptions {
-  /** Line numbers of eval commands to skip (e.g. those needing native histograms). */
+  /** Line numbers of eval commands that need native histograms (native-histogram-evals.json). */
   readonly skipLines?: ReadonlySet<number>;
   /** The engine to use; by default one configured like upstream's harness (FORMAT.md §7). */
   readonly engine?: Engine;
+}
+
+/** An engine configured like upstream's test harness (FORMAT.md §7). */
+export function conformanceEngine(): Engine {
+  return new Engine({ delayedNameRemoval: true, maxSamples: 10_000, timeoutMs: 100_000 });
+}
+
+/** Whether `expr` names `metric` as a whole identifier, or has a name-less selector `{…}`. */
+function mentionsMetric(expr: string, names: ReadonlySet<string>): boolean {
+  if (names.size === 0) return false;
+  if (/(^|[^a-zA-Z0-9_:])\{/.test(expr)) return true;
+  for (const name of names) {
+    const re = new RegExp(
+      `(^|[^a-zA-Z0-9_:])${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}($|[^a-zA-Z0-9_:])`,
+    );
+    if (re.test(expr)) return true;
+  }
+  return false;
 }
 
 const MIN_NORMAL = 2.2250738585072014e-308;
@@ -50,22 +74,36 @@ function matches(actual: number, expected: number | "stale"): boolean {
 
 /** Runs every command of `script`; returns one outcome per `eval`. */
 export async function runTestScript(script: string, opts: RunOptions = {}): Promise<EvalOutcome[]> {
-  const engine =
-    opts.engine ?? new Engine({ delayedNameRemoval: true, maxSamples: 10_000, timeoutMs: 100_000 });
+  const engine = opts.engine ?? conformanceEngine();
   const store = new MemoryQueryable();
   const outcomes: EvalOutcome[] = [];
+  // Metric names loaded with start timestamps since the last `clear` (the store drops them).
+  const startTimestamped = new Set<string>();
+  const skip = (cmd: EvalCommand, reason: SkipReason): EvalOutcome => ({
+    line: cmd.line,
+    expr: cmd.expr,
+    status: "skip",
+    reason: SKIP_REASONS[reason],
+    skipReason: reason,
+  });
   for (const cmd of parseTestScript(script)) {
     if (cmd.kind === "clear") {
       store.clear();
+      startTimestamped.clear();
     } else if (cmd.kind === "load") {
       for (const s of cmd.series) {
         if (s.histograms) continue;
+        if (s.startOffsets?.some((o) => o !== undefined)) startTimestamped.add(s.labels.get("__name__"));
         s.values.forEach((v, k) => {
           if (v !== undefined) store.add(s.labels, k * cmd.intervalMs, v === "stale" ? STALE_NAN : v);
         });
       }
     } else if (opts.skipLines?.has(cmd.line)) {
-      outcomes.push({ line: cmd.line, expr: cmd.expr, status: "skip", reason: "needs native histograms" });
+      outcomes.push(skip(cmd, "nativeHistograms"));
+    } else if (cmd.series.some((s) => s.histograms)) {
+      outcomes.push(skip(cmd, "histogramResult"));
+    } else if (mentionsMetric(cmd.expr, startTimestamped)) {
+      outcomes.push(skip(cmd, "startTimestamps"));
     } else {
       outcomes.push(await runEval(engine, store, cmd));
     }
@@ -80,51 +118,101 @@ async function runEval(engine: Engine, store: MemoryQueryable, cmd: EvalCommand)
     status,
     reason,
   });
-  if (cmd.series.some((s) => s.histograms)) return outcome("skip", "expects native histograms");
-  const ctx = newCtx(["test"]);
-  let result: QueryResult;
-  try {
-    result =
-      "instant" in cmd.at
-        ? await engine.instantQuery(ctx, store, cmd.expr, cmd.at.instant)
-        : await engine.rangeQuery(ctx, store, cmd.expr, cmd.at.start, cmd.at.end, cmd.at.step);
-  } catch (err) {
-    const msg = err instanceof Error ? err.message : String(err);
-    if (/not supported yet/.test(msg)) return outcome("skip", msg);
-    if (!cmd.fail) return outcome("fail", `unexpected error: ${msg}`);
-    if (cmd.fail.msg !== undefined && cmd.fail.msg !== msg)
-      return outcome("fail", `error ${JSON.stringify(msg)}, want ${JSON.stringify(cmd.fail.msg)}`);
-    if (cmd.fail.regex !== undefined && !new RegExp(cmd.fail.regex).test(msg)) {
-      return outcome("fail", `error ${JSON.stringify(msg)} does not match /${cmd.fail.regex}/`);
-    }
-    return outcome("pass");
+  if (!("instant" in cmd.at)) {
+    const { start, end, step } = cmd.at;
+    const problem = await runQuery(cmd, () => engine.rangeQuery(ctx(), store, cmd.expr, start, end, step));
+    return problem === undefined ? outcome("pass") : outcome("fail", problem);
   }
-  if (cmd.fail) return outcome("fail", "expected the query to fail");
-  const problem = check(cmd, result);
-  if (problem) return outcome("fail", problem);
-  if ("instant" in cmd.at && rangeRecheckApplies(cmd)) {
-    const t = cmd.at.instant;
-    let ranged: QueryResult;
-    try {
-      ranged = await engine.rangeQuery(ctx, store, cmd.expr, t - 60_000, t + 60_000, 60_000);
-    } catch (err) {
-      const msg = err instanceof Error ? err.message : String(err);
-      if (/not supported yet/.test(msg)) return outcome("skip", msg);
-      return outcome("fail", `range-mode re-check: unexpected error: ${msg}`);
+  // An `expect range vector` eval runs at the end of the expected range, as upstream's does.
+  const t = cmd.rangeVector ? cmd.rangeVector.end : cmd.at.instant;
+  const runs: AtInvarianceCase[] = [{ expr: cmd.expr, t }, ...atInvarianceCases(cmd.expr, t)];
+  for (const [i, run] of runs.entries()) {
+    const problem = await runInstant(engine, store, cmd, run.expr, run.t);
+    if (problem !== undefined) {
+      return outcome(
+        "fail",
+        i === 0 ? problem : `@-invariance re-check of ${run.expr} at ${run.t}ms: ${problem}`,
+      );
     }
-    const again = checkRangeAsInstant(cmd, ranged, t);
-    if (again) return outcome("fail", `range-mode re-check: ${again}`);
   }
   return outcome("pass");
 }
 
-function rangeRecheckApplies(cmd: EvalCommand): boolean {
-  return (
-    !cmd.ordered &&
-    !cmd.rangeVector &&
-    cmd.string === undefined &&
-    !/\b(start|end|range|step)\(\)/.test(cmd.expr)
-  );
+function ctx(): Ctx {
+  return newCtx(["test"]);
+}
+
+/** Runs a query and checks its result or its failure against the eval; returns what differs. */
+async function runQuery(cmd: EvalCommand, query: () => Promise<QueryResult>): Promise<string | undefined> {
+  let result: QueryResult;
+  try {
+    result = await query();
+  } catch (err) {
+    return failureProblem(cmd, err);
+  }
+  if (cmd.fail) return "expected the query to fail";
+  return check(cmd, result);
+}
+
+/** Whether an error is the failure an eval expects; returns what differs. */
+function failureProblem(cmd: EvalCommand, err: unknown): string | undefined {
+  const msg = err instanceof Error ? err.message : String(err);
+  if (!cmd.fail) return `unexpected error: ${msg}`;
+  if (cmd.fail.msg !== undefined && cmd.fail.msg !== msg)
+    return `error ${JSON.stringify(msg)}, want ${JSON.stringify(cmd.fail.msg)}`;
+  if (cmd.fail.regex !== undefined && !new RegExp(cmd.fail.regex).test(msg))
+    return `error ${JSON.stringify(msg)} does not match /${cmd.fail.regex}/`;
+  return undefined;
+}
+
+/** One instant query of an eval at `t`, then its range-mode re-check (FORMAT.md §6.2). */
+async function runInstant(
+  engine: Engine,
+  store: MemoryQueryable,
+  cmd: EvalCommand,
+  expr: string,
+  t: number,
+): Promise<string | undefined> {
+  let result: QueryResult;
+  try {
+    result = await engine.instantQuery(ctx(), store, expr, t);
+  } catch (err) {
+    return failureProblem(cmd, err);
+  }
+  if (cmd.fail) return "expected the query to fail";
+  const problem = check(cmd, result);
+  if (problem) return problem;
+  if (!rangeRecheckApplies(cmd, expr)) return undefined;
+  // Upstream runs the range query for ordered evals too (an error fails them) but does not
+  // compare, since a matrix is always sorted by labels.
+  let ranged: QueryResult;
+  try {
+    ranged = await engine.rangeQuery(ctx(), store, expr, t - 60_000, t + 60_000, 60_000);
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    return `range-mode re-check: unexpected error: ${msg}`;
+  }
+  if (cmd.ordered) return undefined;
+  const again = checkRangeAsInstant(cmd, ranged, t, result.resultType === "scalar");
+  return again === undefined ? undefined : `range-mode re-check: ${again}`;
+}
+
+/**
+ * Whether upstream re-runs an instant eval as a range query: not for `expect range vector` or
+ * `expect string` evals, nor for queries calling `start()`, `end()`, `range()` or `step()` (upstream's
+ * own pattern, without word boundaries).
+ */
+function rangeRecheckApplies(cmd: EvalCommand, expr: string): boolean {
+  return !cmd.rangeVector && cmd.string === undefined && !/(start|end|range|step)\(\)/.test(expr);
+}
+
+/** Upstream's `assertMatrixSorted`: a matrix must come back sorted by labels. */
+function unsortedAt(series: readonly { labels: Labels }[]): string | undefined {
+  for (let i = 1; i < series.length; i++) {
+    if (Labels.compare(series[i - 1]!.labels, series[i]!.labels) > 0)
+      return `matrix is not sorted by labels: ${fmt(series[i]!.labels)} after ${fmt(series[i - 1]!.labels)}`;
+  }
+  return undefined;
 }
 
 function fmt(labels: Labels): string {
@@ -157,11 +245,7 @@ function check(cmd: EvalCommand, r: QueryResult): string | undefined {
     return compareVector(cmd.series, got, cmd.ordered);
   }
   if (r.resultType !== "matrix") return `got a ${r.resultType}, want a matrix`;
-  for (let i = 1; i < r.series.length; i++) {
-    if (Labels.compare(r.series[i - 1]!.labels, r.series[i]!.labels) >= 0)
-      return "matrix is not sorted by labels";
-  }
-  return compareMatrix(cmd.series, r.series, cmd.at.start, cmd.at.step, true);
+  return unsortedAt(r.series) ?? compareMatrix(cmd.series, r.series, cmd.at.start, cmd.at.step, true);
 }
 
 function compareVector(
@@ -215,16 +299,32 @@ function compareMatrix(
   return undefined;
 }
 
-function checkRangeAsInstant(cmd: EvalCommand, r: QueryResult, t: number): string | undefined {
+/**
+ * The range-mode re-check (FORMAT.md §6.2): the points at `t` of a range query from `t-1m` to
+ * `t+1m` must match the instant expectations; when the instant result was a scalar, the first
+ * series' point stands for it.
+ */
+function checkRangeAsInstant(
+  cmd: EvalCommand,
+  r: QueryResult,
+  t: number,
+  instantWasScalar: boolean,
+): string | undefined {
   if (r.resultType !== "matrix") return `got a ${r.resultType}`;
+  const unsorted = unsortedAt(r.series);
+  if (unsorted) return unsorted;
   const atT: { labels: Labels; v: number }[] = [];
   for (const s of r.series) {
     const i = s.ts.indexOf(t);
     if (i >= 0) atT.push({ labels: s.labels, v: s.vs[i]! });
   }
-  if (cmd.scalar !== undefined) {
+  if (instantWasScalar) {
     const v = atT[0]?.v;
-    return v !== undefined && almostEqual(v, cmd.scalar) ? undefined : `got ${v}, want scalar ${cmd.scalar}`;
+    if (v === undefined) return `no point at ${t} for the scalar`;
+    return cmd.scalar !== undefined && almostEqual(v, cmd.scalar)
+      ? undefined
+      : `got ${v}, want scalar ${cmd.scalar}`;
   }
+  if (cmd.scalar !== undefined) return `got a vector, want scalar ${cmd.scalar}`;
   return compareVector(cmd.series, atT, false);
 }

@@ -21,6 +21,11 @@ export interface SeriesLine {
   readonly labels: Labels;
   readonly values: SeriesValue[];
   readonly histograms: boolean;
+  /**
+   * Start-timestamp offsets (ms, added to each sample's time) from a companion `@st` line or the
+   * block's default `@st` line (FORMAT.md §2.2); undefined where a position has none.
+   */
+  readonly startOffsets?: readonly (number | undefined)[];
 }
 
 /** `load <interval>`: series whose k-th value is at k·interval ms. */
@@ -120,6 +125,41 @@ function expandItem(item: string): { values: SeriesValue[]; histogram: boolean }
   throw new Error(`bad value item ${JSON.stringify(item)}`);
 }
 
+/**
+ * Expands a start-timestamp sequence (`_`, `_x3`, `*`, `*x2`, `-1m`, `-30sx2`, `-30s-1mx2`) into
+ * offsets in ms; undefined marks a position without a start timestamp. `*` repeats the previous offset.
+ */
+export function parseStartOffsets(text: string): (number | undefined)[] {
+  const out: (number | undefined)[] = [];
+  let prev = 0;
+  for (const item of text.split(/\s+/).filter((x) => x !== "")) {
+    const omitted = /^_(?:x(\d+))?$/.exec(item);
+    if (omitted) {
+      const n = omitted[1] === undefined ? 1 : Number(omitted[1]);
+      for (let i = 0; i < n; i++) out.push(undefined);
+      continue;
+    }
+    const repeat = /^\*(?:x(\d+))?$/.exec(item);
+    if (repeat) {
+      const n = repeat[1] === undefined ? 1 : Number(repeat[1]) + 1;
+      for (let i = 0; i < n; i++) out.push(prev);
+      continue;
+    }
+    const m =
+      /^([+-]?\d+(?:[a-wyz]+(?:\d+[a-wyz]+)*)?)([+-]\d+(?:[a-wyz]+(?:\d+[a-wyz]+)*)?)?(?:x(\d+))?$/.exec(
+        item,
+      );
+    if (!m || (m[2] !== undefined && m[3] === undefined))
+      throw new Error(`bad @st item ${JSON.stringify(item)}`);
+    const base = parseSignedDuration(m[1]!.replace(/^\+/, ""));
+    const delta = m[2] === undefined ? 0 : parseSignedDuration(m[2].replace(/^\+/, ""));
+    const n = m[3] === undefined ? 1 : Number(m[3]) + 1;
+    for (let i = 0; i < n; i++) out.push(base + i * delta);
+    prev = out[out.length - 1]!;
+  }
+  return out;
+}
+
 /** Splits a series line into its label part and its value part. */
 function splitSeriesLine(line: string): [string, string] {
   let i = 0;
@@ -182,6 +222,7 @@ export function parseSeriesLabels(text: string): Labels {
 /** Parses a series description line. */
 export function parseSeriesLine(line: string): SeriesLine {
   const [labelText, valueText] = splitSeriesLine(line);
+  if (valueText.startsWith("@st")) throw new Error(`unexpected @st line ${JSON.stringify(line)}`);
   const values: SeriesValue[] = [];
   let histograms = false;
   // Histogram literals contain spaces: split on spaces outside {{ }}.
@@ -270,6 +311,41 @@ function parseEval(head: string, body: readonly { text: string; line: number }[]
   return { kind: "eval", line, expr, at, fail, ordered, scalar, string: str, rangeVector, series };
 }
 
+/**
+ * The series lines of a `load` block. A line whose label part is directly followed by `@st` gives
+ * the start-timestamp offsets of the next line (same labels, same number of positions); a bare
+ * `@st` line gives defaults, cycled, for lines without their own.
+ */
+function parseLoadBody(body: readonly { text: string; line: number }[]): SeriesLine[] {
+  const out: SeriesLine[] = [];
+  let pending: { labels: Labels; offsets: (number | undefined)[]; line: number } | undefined;
+  let defaults: (number | undefined)[] | undefined;
+  for (const { text, line } of body) {
+    const [labelText, rest] = splitSeriesLine(text);
+    if (/^@st(\s|$)/.test(rest)) {
+      if (pending) throw new Error(`line ${pending.line}: @st line has no following sample line`);
+      const offsets = parseStartOffsets(rest.slice(3));
+      if (labelText === "") defaults = offsets;
+      else pending = { labels: parseSeriesLabels(labelText), offsets, line };
+      continue;
+    }
+    const s = parseSeriesLine(text);
+    if (pending) {
+      if (!pending.labels.equals(s.labels) || pending.offsets.length !== s.values.length)
+        throw new Error(`line ${pending.line}: @st line does not match the following sample line`);
+      out.push({ ...s, startOffsets: pending.offsets });
+      pending = undefined;
+    } else if (defaults) {
+      const d = defaults;
+      out.push({ ...s, startOffsets: s.values.map((_, i) => d[i % d.length]) });
+    } else {
+      out.push(s);
+    }
+  }
+  if (pending) throw new Error(`line ${pending.line}: @st line has no following sample line`);
+  return out;
+}
+
 /** Parses a whole test script. Lines are numbered from 1. */
 export function parseTestScript(text: string): TestCommand[] {
   const lines = text.split("\n").map((l) => {
@@ -296,12 +372,7 @@ export function parseTestScript(text: string): TestCommand[] {
     const word = head.split(/\s+/)[0]!.toLowerCase();
     if (word.startsWith("load")) {
       const interval = parseSignedDuration(head.split(/\s+/)[1] ?? "");
-      out.push({
-        kind: "load",
-        line,
-        intervalMs: interval,
-        series: body.map((b) => parseSeriesLine(b.text)),
-      });
+      out.push({ kind: "load", line, intervalMs: interval, series: parseLoadBody(body) });
     } else if (word.startsWith("eval")) {
       out.push(parseEval(head, body, line));
     } else {
