@@ -61,10 +61,7 @@ const PER_MOUNT = [
  * Label sets like a fleet of node-exporters: per host about 900 series (cpu × mode, memory
  * fields, filesystems, disks, network), with `cluster`, `job`, `instance` and per-metric labels.
  */
-export function* nodeExporterSeries(): Generator<{
-  labels: { name: string; value: string }[];
-  counter: boolean;
-}> {
+export function* nodeExporterSeries(): Generator<WorkloadSeries> {
   for (let host = 0; ; host++) {
     const base = [
       { name: "cluster", value: `edge-${Math.floor(host / 50)}` },
@@ -91,21 +88,45 @@ export function* nodeExporterSeries(): Generator<{
   }
 }
 
+/** A label set of a workload, and whether it is a counter (else a gauge). */
+export interface WorkloadSeries {
+  labels: { name: string; value: string }[];
+  counter: boolean;
+}
+
+/**
+ * Where a workload's series and values come from, when not from {@link nodeExporterSeries} with
+ * its random counters and gauges.
+ */
+export interface SeriesSource {
+  /** The label sets, in series order; at least `spec.series` of them. */
+  readonly series: Iterator<WorkloadSeries>;
+  /**
+   * Sets `values[from, to)` to the samples of scrape `scrape` (0-based); called scrape after scrape,
+   * each scrape's batches in order, instead of the random walk. `values` holds the previous scrape's.
+   */
+  readonly advance?: (from: number, to: number, values: Float64Array, scrape: number) => void;
+}
+
 /**
  * Builds every request of the workload up front, so the sender spends no CPU encoding while the
  * server is measured: for each scrape in order, the series in batches of `seriesPerRequest`. What
  * is held is compact: the snappy-compressed bodies (about 18 bytes per sample of node-exporter
  * series), each series' labels encoded once ({@link EncodedSeries}, about 125 bytes per series),
- * and one value and one flag per series — so a million series cost no JS object each.
+ * and one value and one flag per series — so a million series cost no JS object each. `source`
+ * replaces the node-exporter series and their random values.
  */
-export function buildWorkload(spec: WorkloadSpec): Workload {
+export function buildWorkload(spec: WorkloadSpec, source?: SeriesSource): Workload {
   const encoded = new EncodedSeries(spec.series);
   const counter = new Uint8Array(spec.series);
   const values = new Float64Array(spec.series);
-  const gen = nodeExporterSeries();
+  const gen = source?.series ?? nodeExporterSeries();
+  const advance = source?.advance;
   let first: { name: string; value: string }[] = [];
   for (let i = 0; i < spec.series; i++) {
-    const c = gen.next().value!;
+    const r = gen.next();
+    if (r.done) throw new Error(`the workload's series source ended after ${i} of ${spec.series} series`);
+    const c = r.value;
     if (i === 0) first = c.labels;
     encoded.add(c.labels);
     counter[i] = c.counter ? 1 : 0;
@@ -119,12 +140,15 @@ export function buildWorkload(spec: WorkloadSpec): Workload {
     const t = spec.startMs + s * spec.intervalMs;
     for (let from = 0; from < spec.series; from += spec.seriesPerRequest) {
       const to = Math.min(spec.series, from + spec.seriesPerRequest);
-      for (let i = from; i < to; i++) {
-        // Counters grow by irregular amounts; gauges wander around their level.
-        values[i] =
-          counter[i] === 1
-            ? values[i]! + Math.floor(Math.random() * 1000)
-            : values[i]! * (1 + (Math.random() - 0.5) * 0.01);
+      if (advance) advance(from, to, values, s);
+      else {
+        for (let i = from; i < to; i++) {
+          // Counters grow by irregular amounts; gauges wander around their level.
+          values[i] =
+            counter[i] === 1
+              ? values[i]! + Math.floor(Math.random() * 1000)
+              : values[i]! * (1 + (Math.random() - 0.5) * 0.01);
+        }
       }
       const raw = encoded.writeRequest(from, to, values, t);
       if (bodies.length === 0) checkFirstRequest(raw, to - from, first, values[0]!, t);

@@ -20,6 +20,8 @@ export interface Peer {
   readonly pid: number;
   /** The remote-write URL. */
   readonly writeUrl: string;
+  /** The server's HTTP base URL (`http://127.0.0.1:<port>`), where its query API answers. */
+  readonly baseUrl: string;
   /** Headers every write and query carries (the tenant, for Mirador). */
   readonly headers: Record<string, string>;
   /** Persists everything received (to blocks/parts) and returns its size on disk, or null when it cannot. */
@@ -158,6 +160,7 @@ async function startPeer(server: Server, dir: string, spec: PeerSpec, log: Log):
       return server.pid;
     },
     writeUrl: `${spec.base}${spec.writePath}`,
+    baseUrl: spec.base,
     headers,
     flush: spec.flush,
     ...(spec.untilDurable && { untilDurable: spec.untilDurable }),
@@ -220,9 +223,10 @@ const MIRADOR_FLUSH_PATH = "/api/mirador/v1/admin/tsdb/flush";
 
 /**
  * Mirador's metrics role alone, as its own process (`bin/mirador server --target=metrics`, built
- * into dist/), with {@link MIRADOR_BENCH_CONFIG}.
+ * into dist/), with {@link MIRADOR_BENCH_CONFIG}. `nodeArgs` go to node before the program (e.g.
+ * `--cpu-prof` to profile the server).
  */
-export async function startMirador(log: Log): Promise<Peer> {
+export async function startMirador(log: Log, nodeArgs: readonly string[] = []): Promise<Peer> {
   const dir = mkdtempSync(join(tmpdir(), "bench-mirador-"));
   const dataDir = join(dir, "data");
   const config = join(dir, "mirador.yaml");
@@ -233,6 +237,7 @@ export async function startMirador(log: Log): Promise<Peer> {
     "mirador",
     process.execPath,
     [
+      ...nodeArgs,
       MIRADOR_BIN,
       "server",
       "--target=metrics",

@@ -22,6 +22,8 @@ export interface TSDBOptions {
   readonly syncMode?: SyncMode;
   /** Told about a block directory that cannot be opened (it is left alone and never read). */
   readonly onProblem?: (message: string) => void;
+  /** Threads encoding chunks while a tenant's WAL replays (see `HeadOptions.replayThreads`). Default: by WAL size. */
+  readonly replayThreads?: number;
 }
 
 /** Per-tenant figures for the fleet view and self-metrics. */
@@ -152,6 +154,7 @@ export class TSDB implements Appendable, Queryable {
       },
       ...(o.walSegmentBytes !== undefined ? { walSegmentBytes: o.walSegmentBytes } : {}),
       ...(o.syncMode !== undefined ? { syncMode: o.syncMode } : {}),
+      ...(o.replayThreads !== undefined ? { replayThreads: o.replayThreads } : {}),
       ...(o.onProblem !== undefined
         ? { onBlockProblem: (p) => o.onProblem?.(`block ${p.dir} is skipped: ${p.error.message}`) }
         : {}),

@@ -18,6 +18,21 @@ export class BitWriter {
     this.#buf = new Uint8Array(Math.max(8, initialBytes));
   }
 
+  /**
+   * A writer that goes on after the first `bitLength` bits of `bytes` (copied; the bits after them
+   * in its last byte must be zero, as in what {@link bytes} returns), with room for `capacity` bytes.
+   */
+  static resume(bytes: Uint8Array, bitLength: number, capacity = 0): BitWriter {
+    const n = (bitLength + 7) >>> 3;
+    if (!(Number.isSafeInteger(bitLength) && bitLength >= 0 && n <= bytes.length)) {
+      throw new RangeError(`BitWriter.resume: ${bitLength} bits do not fit in ${bytes.length} bytes`);
+    }
+    const w = new BitWriter(Math.max(n, capacity));
+    w.#buf.set(bytes.subarray(0, n));
+    w.#bitPos = bitLength;
+    return w;
+  }
+
   /** Bits written so far. */
   get bitLength(): number {
     return this.#bitPos;
@@ -35,6 +50,19 @@ export class BitWriter {
    */
   bytes(): Uint8Array {
     return this.#buf.subarray(0, (this.#bitPos + 7) >>> 3);
+  }
+
+  /** The size of the buffer, bytes: a write that ends 5 bytes or more before it does not grow it. */
+  get capacity(): number {
+    return this.#buf.length;
+  }
+
+  /**
+   * Grows the buffer to `bytes` now if it is smaller (a writer that can tell how much it will write
+   * saves the doublings, each a new buffer and a copy).
+   */
+  reserve(bytes: number): void {
+    if (bytes > this.#buf.length) this.#resize(bytes);
   }
 
   /** The whole underlying buffer, for in-place patches of bytes already written (a header). */
@@ -87,6 +115,10 @@ export class BitWriter {
   #grow(minBytes: number): void {
     let size = this.#buf.length * 2;
     while (size < minBytes) size *= 2;
+    this.#resize(size);
+  }
+
+  #resize(size: number): void {
     const next = new Uint8Array(size);
     next.set(this.#buf);
     this.#buf = next;

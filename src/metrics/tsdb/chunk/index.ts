@@ -20,6 +20,7 @@ export {
 export { crc32c } from "./crc32c.js";
 export {
   ENCODING_XOR,
+  XOR_APPENDER_STATE_FIELDS,
   XOR_CHUNK_MAX_BYTES,
   XOR_CHUNK_MAX_SAMPLE_BYTES,
   XOR_CHUNK_MAX_SAMPLES,

@@ -25,6 +25,12 @@ export const XOR_CHUNK_MAX_BYTES = 1024;
 /** An upper bound on the bytes one sample after the second adds to a chunk (145 bits). */
 export const XOR_CHUNK_MAX_SAMPLE_BYTES = 19;
 
+/**
+ * Room kept free in an appender's buffer before a sample: the most a sample adds, plus the 5 bytes
+ * a bit write may touch past its position (`BitWriter.writeBits`).
+ */
+const GROW_AHEAD = XOR_CHUNK_MAX_SAMPLE_BYTES + 5;
+
 /** What is wrong with a chunk that cannot be decoded. */
 export type XorChunkErrorCode =
   | "xor_truncated" // the data ends before the samples its header counts
@@ -57,12 +63,16 @@ function ctz32(x: number): number {
   return 31 - Math.clz32(x & -x);
 }
 
+/** The numbers {@link XorChunkAppender.saveState} writes. */
+export const XOR_APPENDER_STATE_FIELDS = 12;
+
 /**
  * Encodes samples into a new XOR chunk. Timestamps (ms) must be safe integers and should increase,
- * though any order encodes; values are stored bit for bit. Not safe for concurrent use.
+ * though any order encodes; values are stored bit for bit. Not safe for concurrent use. An appender
+ * can move to another thread as its bytes and its state ({@link saveState}, {@link resume}).
  */
 export class XorChunkAppender {
-  readonly #w: BitWriter;
+  #w: BitWriter;
   #n = 0;
   #minT = Number.POSITIVE_INFINITY;
   #t = 0;
@@ -74,11 +84,54 @@ export class XorChunkAppender {
   /** The value window: 0xff until the first `11` value sets it. */
   #leading = 0xff;
   #trailing = 0;
+  /** Bytes once the first sample (full timestamp and value) is written. */
+  #firstBytes = 0;
 
   /** An empty chunk with room for `initialBytes` before its buffer first grows. */
   constructor(initialBytes = 128) {
     this.#w = new BitWriter(initialBytes);
     this.#w.writeBits(0, 16);
+  }
+
+  /**
+   * Writes what, with {@link bytes}, continues this chunk elsewhere: {@link XOR_APPENDER_STATE_FIELDS}
+   * numbers into `out` from `at`. See {@link resume}.
+   */
+  saveState(out: Float64Array, at: number): void {
+    out[at] = this.#n;
+    out[at + 1] = this.#minT;
+    out[at + 2] = this.#t;
+    out[at + 3] = this.#delta;
+    // The exact delta when it is beyond the safe range: its two's complement halves.
+    const big = BigInt.asUintN(64, this.#deltaBig);
+    out[at + 4] = Number(big >> 32n);
+    out[at + 5] = Number(big & 0xffffffffn);
+    out[at + 6] = this.#vHi;
+    out[at + 7] = this.#vLo;
+    out[at + 8] = this.#leading;
+    out[at + 9] = this.#trailing;
+    out[at + 10] = this.#firstBytes;
+    out[at + 11] = this.#w.bitLength;
+  }
+
+  /**
+   * The appender that {@link saveState} wrote `state[at…]` of, after {@link bytes} gave `bytes`
+   * (copied): it appends exactly as that one would have.
+   */
+  static resume(bytes: Uint8Array, state: Float64Array, at: number): XorChunkAppender {
+    const a = new XorChunkAppender(8);
+    a.#w = BitWriter.resume(bytes, state[at + 11]!);
+    a.#n = state[at]!;
+    a.#minT = state[at + 1]!;
+    a.#t = state[at + 2]!;
+    a.#delta = state[at + 3]!;
+    a.#deltaBig = BigInt.asIntN(64, (BigInt(state[at + 4]!) << 32n) | BigInt(state[at + 5]!));
+    a.#vHi = state[at + 6]!;
+    a.#vLo = state[at + 7]!;
+    a.#leading = state[at + 8]!;
+    a.#trailing = state[at + 9]!;
+    a.#firstBytes = state[at + 10]!;
+    return a;
   }
 
   /** Samples appended so far. */
@@ -130,6 +183,7 @@ export class XorChunkAppender {
     const hi = u32[HI]! | 0;
     const lo = u32[LO]! | 0;
     const w = this.#w;
+    if (w.byteLength + GROW_AHEAD > w.capacity) this.#grow();
     if (n === 0) {
       writeVarint(w, t);
       w.writeBits(hi, 32);
@@ -137,6 +191,7 @@ export class XorChunkAppender {
       this.#vHi = hi;
       this.#vLo = lo;
       this.#minT = t;
+      this.#firstBytes = w.byteLength;
     } else if (n === 1) {
       const delta = t - this.#t;
       if (Number.isSafeInteger(delta)) {
@@ -165,6 +220,25 @@ export class XorChunkAppender {
     }
     this.#t = t;
     this.#n = n + 1;
+  }
+
+  /**
+   * Makes room for the next sample. Below {@link XOR_CHUNK_TARGET_SAMPLES} samples, room for the
+   * target at the size per sample seen so far (those after the first), up to the size the head cuts
+   * a chunk at, so that a chunk the head fills grows once or twice rather than at every doubling
+   * from its small first buffer; at least double the buffer in any case.
+   */
+  #grow(): void {
+    const w = this.#w;
+    const n = this.#n;
+    const used = w.byteLength;
+    let want = w.capacity * 2;
+    if (n >= 2 && n < XOR_CHUNK_TARGET_SAMPLES) {
+      const perSample = (used - this.#firstBytes) / (n - 1);
+      const projected = Math.ceil(used + perSample * (XOR_CHUNK_TARGET_SAMPLES - n)) + GROW_AHEAD;
+      want = Math.max(want, Math.min(projected, XOR_CHUNK_MAX_BYTES + GROW_AHEAD));
+    }
+    w.reserve(want);
   }
 
   /**

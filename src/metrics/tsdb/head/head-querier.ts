@@ -75,8 +75,9 @@ export class HeadQuerier implements Querier {
       if (labels === undefined) continue;
       if (!filters.every((m) => m.matches(labels.get(m.name)))) continue;
       const snap = head.snapshot(ref, mint, maxt);
+      if (snap === undefined) continue;
       // Chunks overlapping the range may still have no sample inside it.
-      if (snap === undefined || !new HeadSeriesIterator(snap.chunks, mint, maxt, snap.ooo).next()) continue;
+      if (!snap.surelyInRange && !new HeadSeriesIterator(snap.chunks, mint, maxt, snap.ooo).next()) continue;
       fn(labels, snap);
     }
   }

@@ -1,16 +1,14 @@
+import type { Dirent } from "node:fs";
+import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { hashLabels } from "../../../model/label-hash.js";
 import type { Labels } from "../../../model/labels.js";
 import type { SeriesLimiter } from "../../limits/index.js";
 import { AppendError, type LabelView } from "../../storage/interface.js";
-import {
-  XOR_CHUNK_MAX_BYTES,
-  XOR_CHUNK_MAX_SAMPLE_BYTES,
-  XOR_CHUNK_TARGET_SAMPLES,
-  XorChunkAppender,
-} from "../chunk/index.js";
+import type { XorChunkAppender } from "../chunk/index.js";
 import {
   type CheckpointResult,
+  type DecodedSeries,
   decodeSamples,
   decodeSeries,
   decodeTruncation,
@@ -20,7 +18,6 @@ import {
   replay,
   SampleBatch,
   type SampleColumns,
-  type SeriesEntry,
   type SyncMode,
   type TruncationEntry,
   type VerifiedEnd,
@@ -30,21 +27,18 @@ import {
 } from "../wal/index.js";
 import { AppendFence } from "./append-fence.js";
 import { ScratchPool } from "./append-scratch.js";
+import { copyBytes } from "./byte-slab.js";
 import { type BlockSourceHead, HeadBlockSource } from "./head-block-source.js";
 import { type CheckpointHead, checkpointRecords, type HeadCut } from "./head-checkpoint.js";
 import type { OooSlice } from "./head-iterator.js";
 import { HeadPostings } from "./head-postings.js";
 import { OooBuffer, sameBitsAt } from "./ooo-buffer.js";
+import { type ChunkEncoder, chunkEncoder, defaultReplayThreads } from "./replay-encoder.js";
+import { appendSample, type ChunkColumns } from "./series-chunks.js";
 import { countColumns, type SeriesColumns, trimColumns } from "./series-columns.js";
 import { EMPTY_SLOT, SeriesHashIndex } from "./series-hash-index.js";
 import { SymbolTable } from "./symbol-table.js";
 import { WireLabelCache } from "./wire-label-cache.js";
-
-/**
- * The first buffer of an open chunk, bytes. At most 64 keeps it inside V8's heap (no separate
- * backing store per series); a full chunk of regular samples takes ~40 and the buffer doubles as needed.
- */
-const CHUNK_INITIAL_BYTES = 64;
 
 /** The default block range: 2 h, in ms, as Prometheus's. */
 export const DEFAULT_BLOCK_DURATION_MS = 7_200_000;
@@ -76,6 +70,12 @@ export interface HeadOptions {
    * that followed the block's write had written its checkpoint. Default: none.
    */
   readonly minValidTime?: number;
+  /**
+   * Worker threads that encode the chunks while the WAL replays (most of a replay's work); 0 keeps
+   * it on the opening thread. Default: none for a WAL under 32 MiB, else one per other CPU, up to 4
+   * (`replay-encoder.ts`). Running from TypeScript sources (tests), the opening thread does it.
+   */
+  readonly replayThreads?: number;
 }
 
 /** What {@link Head.truncate} did. */
@@ -105,6 +105,11 @@ export interface SeriesSnapshot {
   readonly chunks: Uint8Array[];
   /** Out-of-order samples within the range, if any. */
   readonly ooo: OooSlice | undefined;
+  /**
+   * Whether the series surely has a sample in the range: a chunk's first or last sample, or a late
+   * sample, lies in it. When false, only decoding the chunks (each spanning the whole range) tells.
+   */
+  readonly surelyInRange: boolean;
 }
 
 /**
@@ -152,6 +157,8 @@ export class Head implements BlockSourceHead, CheckpointHead {
   #lastV = new Float64Array(64);
   #open: (XorChunkAppender | undefined)[] = [];
   #closed: (ClosedChunk[] | undefined)[] = [];
+  /** The two columns above, as the chunk rule takes them (`series-chunks.ts`). */
+  readonly #cols: ChunkColumns = { open: this.#open, closed: this.#closed };
   #ooo: (OooBuffer | undefined)[] = [];
   #nextRef = 0;
   #samples = 0;
@@ -172,6 +179,8 @@ export class Head implements BlockSourceHead, CheckpointHead {
   #dead = new Map<number, Labels>();
   /** True while a checkpoint's records are replayed: late samples skip the window check. */
   #replayingCheckpoint = false;
+  /** During replay: where samples that extend a series' chunks go (see {@link #replaySamples}). */
+  #encoder: ChunkEncoder | undefined;
   /** The truncation in progress (truncations run one at a time). */
   #truncating: Promise<unknown> = Promise.resolve();
   readonly #blockMs: number;
@@ -209,25 +218,38 @@ export class Head implements BlockSourceHead, CheckpointHead {
     const head = new Head(dir, opts);
     const walDir = join(dir, "wal");
     const batch = new SampleBatch();
-    const series: SeriesEntry[] = [];
-    const { verifiedEnd } = await replay(
-      walDir,
-      (record, pos) => {
-        head.#replayingCheckpoint = pos.checkpoint !== undefined;
-        const type = recordType(record);
-        if (type === RecordType.Series) {
-          series.length = 0;
-          for (const s of decodeSeries(record, series)) head.#replaySeries(s);
-        } else if (type === RecordType.Samples) {
-          head.apply(decodeSamples(record, batch));
-        } else if (type === RecordType.Truncation) {
-          head.#replayTruncation(decodeTruncation(record));
-        } else {
-          throw new RecordDecodeError(0, `record type ${type} is not one the head writes`);
-        }
-      },
-      { syncMode: opts.syncMode ?? "always" },
-    );
+    const series: DecodedSeries[] = [];
+    const threads = opts.replayThreads ?? defaultReplayThreads(await walBytes(walDir));
+    const encoder = chunkEncoder(head.#cols, head.#blockMs, threads);
+    head.#encoder = encoder;
+    let verifiedEnd: VerifiedEnd | undefined;
+    try {
+      ({ verifiedEnd } = await replay(
+        walDir,
+        (record, pos) => {
+          head.#replayingCheckpoint = pos.checkpoint !== undefined;
+          const type = recordType(record);
+          if (type === RecordType.Samples) {
+            head.#replaySamples(decodeSamples(record, batch));
+            return encoder.backlog();
+          }
+          if (type === RecordType.Series) {
+            series.length = 0;
+            for (const s of decodeSeries(record, series)) head.#replaySeries(s);
+          } else if (type === RecordType.Truncation) {
+            head.#replayTruncation(decodeTruncation(record));
+          } else {
+            throw new RecordDecodeError(0, `record type ${type} is not one the head writes`);
+          }
+          return undefined;
+        },
+        { syncMode: opts.syncMode ?? "always" },
+      ));
+      await encoder.finish();
+    } finally {
+      head.#encoder = undefined;
+      await encoder.close();
+    }
     head.#replayingCheckpoint = false;
     head.#finishReplay();
     const wal = WAL.open(walDir, walOptions(opts, verifiedEnd));
@@ -422,14 +444,21 @@ export class Head implements BlockSourceHead, CheckpointHead {
    */
   snapshot(ref: number, mint: number, maxt: number): SeriesSnapshot | undefined {
     const chunks: Uint8Array[] = [];
-    for (const c of this.#closed[ref] ?? []) if (c.maxT >= mint && c.minT <= maxt) chunks.push(c.bytes);
+    let edge = false;
+    for (const c of this.#closed[ref] ?? []) {
+      if (c.maxT >= mint && c.minT <= maxt) {
+        chunks.push(c.bytes);
+        if (c.minT >= mint || c.maxT <= maxt) edge = true;
+      }
+    }
     const open = this.#open[ref];
     if (open !== undefined && open.numSamples > 0 && open.maxT >= mint && open.minT <= maxt) {
-      chunks.push(open.bytes().slice());
+      chunks.push(copyBytes(open.bytes()));
+      if (open.minT >= mint || open.maxT <= maxt) edge = true;
     }
     const ooo = this.#ooo[ref]?.slice(mint, maxt);
     if (chunks.length === 0 && ooo === undefined) return undefined;
-    return { chunks, ooo };
+    return { chunks, ooo, surelyInRange: edge || ooo !== undefined };
   }
 
   /** Whether series `ref` may have a sample in `[mint, maxt]` (ms, inclusive): cheap, no decoding. */
@@ -542,7 +571,7 @@ export class Head implements BlockSourceHead, CheckpointHead {
     };
   }
 
-  #replaySeries(s: SeriesEntry): void {
+  #replaySeries(s: DecodedSeries): void {
     const known = this.#labels[s.ref];
     if (known !== undefined) {
       if (!known.equals(s.labels)) {
@@ -560,7 +589,7 @@ export class Head implements BlockSourceHead, CheckpointHead {
       this.#dead.set(s.ref, s.labels);
       return;
     }
-    const hash = hashLabels(s.labels);
+    const hash = s.hash;
     if (this.refOf(s.labels, hash) >= 0) {
       // Another ref carries these labels: the live head created this series while that one was
       // removed, and a batch logged before this record brought that one back here, at replay,
@@ -574,6 +603,58 @@ export class Head implements BlockSourceHead, CheckpointHead {
     // Logged series were admitted when written; count them again, even past a since-lowered limit.
     this.opts.limiter.admit(s.labels);
     this.#add(s.ref, s.labels, hash);
+  }
+
+  /**
+   * A replayed SAMPLES batch, by the rule of {@link apply}, in log order — except that a sample
+   * newer than its series' newest goes to {@link #encoder} to be appended to the series' chunks
+   * later (nothing else during replay reads the chunks, and they depend only on the series' own
+   * samples, which the encoder keeps in order). Those are nearly all the samples of a WAL.
+   */
+  #replaySamples(batch: SampleColumns): void {
+    const encoder = this.#encoder!;
+    const { refs, ts, values } = batch;
+    const labels = this.#labels;
+    const bound = this.#minValidTime;
+    let appended = 0;
+    let minT = this.#minT;
+    let maxT = this.#maxT;
+    for (let i = 0; i < batch.length; i++) {
+      const t = ts[i]!;
+      let ref = refs[i]!;
+      if (t < bound) {
+        this.#dropped++;
+        continue;
+      }
+      if (labels[ref] === undefined) {
+        ref = this.#resolveRemoved(ref);
+        if (ref < 0) {
+          this.#dropped++;
+          continue;
+        }
+      }
+      if (t > this.#lastT[ref]!) {
+        // #appendOne's first case, with the chunk append deferred. (`#resolveRemoved` may have
+        // grown the columns: read them through `this`.)
+        encoder.add(ref, t, values, i);
+        this.#lastT[ref] = t;
+        this.#lastV[ref] = values[i]!;
+        appended++;
+        if (t > maxT) maxT = t;
+        if (t < minT) minT = t;
+      } else {
+        this.#samples += appended;
+        appended = 0;
+        this.#minT = minT;
+        this.#maxT = maxT;
+        this.#appendOne(ref, t, values, i);
+        minT = this.#minT;
+        maxT = this.#maxT;
+      }
+    }
+    this.#samples += appended;
+    this.#minT = minT;
+    this.#maxT = maxT;
   }
 
   /** A checkpoint's TRUNCATION record: the bound and the ref counter, never lowered. */
@@ -630,18 +711,7 @@ export class Head implements BlockSourceHead, CheckpointHead {
     }
     const last = this.#lastT[ref]!;
     if (t > last) {
-      let chunk = this.#open[ref];
-      if (
-        chunk === undefined ||
-        chunk.numSamples >= XOR_CHUNK_TARGET_SAMPLES ||
-        chunk.byteLength > XOR_CHUNK_MAX_BYTES - XOR_CHUNK_MAX_SAMPLE_BYTES ||
-        t >= this.#blockEnd(chunk.minT)
-      ) {
-        if (chunk !== undefined) this.#closeChunk(ref, chunk);
-        chunk = new XorChunkAppender(CHUNK_INITIAL_BYTES);
-        this.#open[ref] = chunk;
-      }
-      chunk.append(t, vs[i]!);
+      appendSample(this.#cols, this.#blockMs, ref, t, vs[i]!);
       this.#lastT[ref] = t;
       this.#lastV[ref] = vs[i]!;
       this.#samples++;
@@ -669,13 +739,6 @@ export class Head implements BlockSourceHead, CheckpointHead {
     this.#dropped++;
   }
 
-  /** The end (exclusive, ms) of the block range holding `t`: ranges are multiples of the block duration. */
-  #blockEnd(t: number): number {
-    const d = this.#blockMs;
-    // `%` is exact on doubles, so this stays exact for every safe timestamp, negative ones too.
-    return t - (((t % d) + d) % d) + d;
-  }
-
   /**
    * Where a sample logged for `ref`, which is not a live series, goes (see {@link truncate}): the
    * series now carrying the labels of removed series `ref`, or `ref` itself brought back (counted
@@ -695,15 +758,6 @@ export class Head implements BlockSourceHead, CheckpointHead {
     this.opts.limiter.admit(labels);
     this.#add(ref, labels, hash);
     return ref;
-  }
-
-  #closeChunk(ref: number, chunk: XorChunkAppender): void {
-    let list = this.#closed[ref];
-    if (list === undefined) {
-      list = [];
-      this.#closed[ref] = list;
-    }
-    list.push({ bytes: chunk.bytes().slice(), minT: chunk.minT, maxT: chunk.maxT });
   }
 
   /**
@@ -787,6 +841,24 @@ export class Head implements BlockSourceHead, CheckpointHead {
       deadLabels: deadRefs.map((ref) => dead.get(ref)!),
     };
   }
+}
+
+/** Bytes of the files in `walDir` and in its checkpoint directories (0 when there is no WAL). */
+async function walBytes(walDir: string): Promise<number> {
+  let total = 0;
+  let entries: Dirent[];
+  try {
+    entries = await readdir(walDir, { withFileTypes: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return 0;
+    throw err;
+  }
+  for (const e of entries) {
+    const path = join(walDir, e.name);
+    if (e.isFile()) total += (await stat(path)).size;
+    else if (e.isDirectory()) total += await walBytes(path);
+  }
+  return total;
 }
 
 function walOptions(opts: HeadOptions, verifiedEnd: VerifiedEnd | undefined): WALOptions {

@@ -1,3 +1,4 @@
+import { finishHash, hashBytes, pairLane1, pairLane2 } from "../../../model/label-hash.js";
 import { Labels } from "../../../model/labels.js";
 import { RecordDecodeError } from "./errors.js";
 
@@ -146,7 +147,8 @@ export class RecordBuffer {
 }
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder("utf-8", { fatal: true });
+// ignoreBOM: a label value may start with U+FEFF, which must come back as it was written.
+const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 function isAscii(s: string): boolean {
   for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
@@ -209,17 +211,25 @@ class Cursor {
           break;
         }
       }
-      if (ascii) {
-        let s = "";
-        for (let i = start; i < end; i++) s += String.fromCharCode(b[i]!);
-        return s;
-      }
+      if (ascii) return asciiString(b, start, end);
     }
-    try {
-      return decoder.decode(b.subarray(start, end));
-    } catch {
-      throw new RecordDecodeError(start, "string is not valid UTF-8");
-    }
+    return utf8String(b, start, end);
+  }
+}
+
+/** The ASCII bytes `b[start, end)` as a string. */
+function asciiString(b: Uint8Array, start: number, end: number): string {
+  let s = "";
+  for (let i = start; i < end; i++) s += String.fromCharCode(b[i]!);
+  return s;
+}
+
+/** The UTF-8 bytes `b[start, end)` as a string; throws {@link RecordDecodeError} if they are not UTF-8. */
+function utf8String(b: Uint8Array, start: number, end: number): string {
+  try {
+    return decoder.decode(b.subarray(start, end));
+  } catch {
+    throw new RecordDecodeError(start, "string is not valid UTF-8");
   }
 }
 
@@ -252,13 +262,23 @@ export function encodeSeries(series: readonly SeriesEntry[], out: RecordBuffer):
   return out.bytes();
 }
 
+/** A series decoded from a SERIES record, with the hash of its labels. */
+export interface DecodedSeries extends SeriesEntry {
+  /**
+   * `hashLabels(labels)` (`model/label-hash.ts`), computed from the record's UTF-8 bytes as a
+   * remote-write decoder computes it from a request's, without encoding the strings again.
+   */
+  readonly hash: number;
+}
+
 /**
  * Decodes a SERIES record, appending to `into` (returned). Throws {@link RecordDecodeError} on a
  * truncated record, bad UTF-8, or labels that are not sorted by unique name with non-empty values.
  */
-export function decodeSeries(record: Uint8Array, into: SeriesEntry[] = []): SeriesEntry[] {
+export function decodeSeries(record: Uint8Array, into: DecodedSeries[] = []): DecodedSeries[] {
   const c = new Cursor(record);
   expectType(c, RecordType.Series, "SERIES");
+  const lanes = hashLanes;
   while (!c.done) {
     const at = c.pos;
     const ref = c.uvarint();
@@ -267,10 +287,12 @@ export function decodeSeries(record: Uint8Array, into: SeriesEntry[] = []): Seri
       throw new RecordDecodeError(at, `series ${ref} claims ${n} labels, more than the record can hold`);
     }
     const pairs: string[] = new Array<string>(n * 2);
+    let sum1 = 0;
+    let sum2 = 0;
     for (let i = 0; i < n; i++) {
       const nameAt = c.pos;
-      const name = c.string();
-      const value = c.string();
+      const name = hashedString(c, lanes, 0);
+      const value = hashedString(c, lanes, 2);
       if (value === "")
         throw new RecordDecodeError(nameAt, `series ${ref}: label ${name} has an empty value`);
       if (i > 0 && !(pairs[2 * i - 2]! < name)) {
@@ -278,10 +300,29 @@ export function decodeSeries(record: Uint8Array, into: SeriesEntry[] = []): Seri
       }
       pairs[2 * i] = name;
       pairs[2 * i + 1] = value;
+      sum1 = (sum1 + pairLane1(lanes[0]!, lanes[1]!, lanes[2]!, lanes[3]!)) | 0;
+      sum2 = (sum2 + pairLane2(lanes[0]!, lanes[1]!, lanes[2]!, lanes[3]!)) | 0;
     }
-    into.push({ ref, labels: Labels.fromSortedPairsUnsafe(pairs) });
+    into.push({ ref, labels: Labels.fromSortedPairsUnsafe(pairs), hash: finishHash(sum1, sum2, n) });
   }
   return into;
+}
+
+const hashLanes = new Int32Array(4);
+
+/**
+ * Reads a string at the cursor and hashes its bytes into `lanes[at]`, `lanes[at + 1]` (as
+ * `hashBytes`, which also tells whether they are ASCII).
+ */
+function hashedString(c: Cursor, lanes: Int32Array, at: number): string {
+  const n = c.uvarint();
+  const start = c.pos;
+  const end = start + n;
+  const b = c.buf;
+  if (end > b.length) throw new RecordDecodeError(start, `string of ${n} bytes runs past the record`);
+  c.pos = end;
+  const bits = hashBytes(b, start, end, lanes, at);
+  return bits < 0x80 && n < 64 ? asciiString(b, start, end) : utf8String(b, start, end);
 }
 
 /** Samples in columns: sample `i` is `(refs[i], ts[i], values[i])` for `i < length`. */
@@ -399,12 +440,10 @@ export function decodeSamples(record: Uint8Array, into: SampleBatch): SampleBatc
   const c = new Cursor(record);
   expectType(c, RecordType.Samples, "SAMPLES");
   const n = c.uvarint();
+  const len = record.length;
   // The smallest sample is 10 bytes (1 + 1 + 8): refuse a count the record cannot hold before allocating.
-  if (n * 10 > record.length - c.pos) {
-    throw new RecordDecodeError(
-      1,
-      `record claims ${n} samples, more than its ${record.length} bytes can hold`,
-    );
+  if (n * 10 > len - c.pos) {
+    throw new RecordDecodeError(1, `record claims ${n} samples, more than its ${len} bytes can hold`);
   }
   into.clear();
   into.reserve(n);
@@ -413,27 +452,53 @@ export function decodeSamples(record: Uint8Array, into: SampleBatch): SampleBatc
   const vb = into.valueBytes;
   let ref = 0;
   let t = 0;
+  let p = c.pos;
   for (let i = 0; i < n; i++) {
-    const at = c.pos;
+    const at = p;
     if (i === 0) {
       ref = c.uvarint();
       t = c.varint();
+      p = c.pos;
     } else {
-      ref += c.varint();
-      t += c.varint();
+      // Deltas of one byte (the usual case: neighbouring refs, one timestamp per scrape) inline;
+      // longer ones through the cursor. Zigzag: 0, -1, 1, -2, … ← 0, 1, 2, 3, …
+      let b = p < len ? record[p]! : 0x80;
+      if (b < 0x80) {
+        ref += b & 1 ? -(b >> 1) - 1 : b >> 1;
+        p++;
+      } else {
+        c.pos = p;
+        ref += c.varint();
+        p = c.pos;
+      }
+      b = p < len ? record[p]! : 0x80;
+      if (b < 0x80) {
+        t += b & 1 ? -(b >> 1) - 1 : b >> 1;
+        p++;
+      } else {
+        c.pos = p;
+        t += c.varint();
+        p = c.pos;
+      }
       if (ref < 0 || !Number.isSafeInteger(ref) || !Number.isSafeInteger(t)) {
         throw new RecordDecodeError(at, `sample ${i}: ref ${ref} or timestamp ${t} out of range`);
       }
     }
     refs[i] = ref;
     ts[i] = t;
-    const p = c.pos;
-    if (p + 8 > record.length) throw new RecordDecodeError(p, `sample ${i}: value runs past the record`);
+    if (p + 8 > len) throw new RecordDecodeError(p, `sample ${i}: value runs past the record`);
     const q = i * 8;
-    for (let k = 0; k < 8; k++) vb[q + k] = record[p + k]!;
-    c.pos = p + 8;
+    vb[q] = record[p]!;
+    vb[q + 1] = record[p + 1]!;
+    vb[q + 2] = record[p + 2]!;
+    vb[q + 3] = record[p + 3]!;
+    vb[q + 4] = record[p + 4]!;
+    vb[q + 5] = record[p + 5]!;
+    vb[q + 6] = record[p + 6]!;
+    vb[q + 7] = record[p + 7]!;
+    p += 8;
   }
-  if (!c.done) throw new RecordDecodeError(c.pos, `${record.length - c.pos} bytes after the last sample`);
+  if (p < len) throw new RecordDecodeError(p, `${len - p} bytes after the last sample`);
   into.length = n;
   return into;
 }
