@@ -11,6 +11,10 @@ const SEEDS: readonly [string, boolean][] = [
     false,
   ],
   ['{"my.metric","la.bel"="v"} 1\nc{le="+Inf"} NaN\n', false],
+  // Lines the visiting parser reads from their end: braces and blanks in values, tabs, trailing
+  // blanks, timestamps after plain names, values it computes itself and values it leaves to Number.
+  ['a{x="} 1",y="b c"} 2 3\nb\t{y="q r" , z="s"}  -0.25   -5  \nc 6\t\nd +.5 0\ne{} 1e-3\n', false],
+  ['f 123456789012345.5\ng{a="1"}1\nh -Inf 17\ni 0.1234567890123456789\n', false],
   [
     '# TYPE a counter\n# UNIT a seconds\na_total{x="1"} 3 1600000000.5 # {trace_id="t"} 1 1600000000\na_created 1600000000\n# EOF\n',
     true,
@@ -154,8 +158,34 @@ describe("visitTextExposition", () => {
 });
 
 describe("OpenMetrics details", () => {
+  it("accepts exactly the TYPE words the full parse accepts", () => {
+    const words = ["counter", "gauge", "histogram", "gaugehistogram", "summary", "info", "stateset"];
+    const nearMisses = [
+      "unknown",
+      "untyped",
+      "Counter",
+      "count",
+      "counterx",
+      "gauges",
+      "inf",
+      "",
+      "histogra",
+    ];
+    for (const openMetrics of [false, true]) {
+      for (const word of [...words, ...nearMisses]) {
+        const text = `# TYPE m ${word}\nm 1\n${openMetrics ? "# EOF\n" : ""}`;
+        const full = outcome(() => parseTextExposition(text, { openMetrics }));
+        const visited = outcome(() => visitTextExposition(text, { openMetrics }, { sample() {} }));
+        expect(visited instanceof WireError, `${word} (OpenMetrics: ${openMetrics})`).toBe(
+          full instanceof WireError,
+        );
+      }
+    }
+  });
+
   it("keeps _created series, ignores exemplars and reports UNIT", () => {
-    const e = parseTextExposition(SEEDS[2]![0], { openMetrics: true });
+    const om = SEEDS.find(([text]) => text.includes("# UNIT"))![0];
+    const e = parseTextExposition(om, { openMetrics: true });
     expect(e.samples.map((s) => [s.labels.toString(), s.value, s.timestamp])).toEqual([
       ['a_total{x="1"}', 3, 1_600_000_000_500],
       ["a_created", 1_600_000_000, undefined],

@@ -71,15 +71,20 @@ export interface ExpositionVisitor {
 }
 
 /**
- * Parses one exposition like {@link parseTextExposition}, handing each sample to `visitor` instead
- * of building a list, and returns the metadata. Errors thrown by the visitor propagate unchanged.
+ * Parses one exposition like {@link parseTextExposition} (the same lines are accepted and refused),
+ * handing each sample to `visitor` instead of building a list. HELP, TYPE and UNIT lines are checked
+ * but their metadata is not kept. Errors thrown by the visitor propagate unchanged.
+ *
+ * Built for scraping the same target again and again: a text-format sample line is read from its
+ * end (value and timestamp cannot contain `}`, quotes or blanks), so its series text is sliced
+ * without walking the label set, and its label set is parsed only when the visitor asks.
  */
 export function visitTextExposition(
   text: string,
   opts: TextExpositionOptions,
   visitor: ExpositionVisitor,
-): MetricMetadata[] {
-  return new TextParser(text, opts.openMetrics, visitor, false).parse();
+): void {
+  new TextParser(text, opts.openMetrics, visitor, false).parse();
 }
 
 // Character codes.
@@ -136,12 +141,21 @@ class TextParser implements SeriesLabels {
   #seriesEnd = 0;
   #seriesLine = 0;
   #parsed: Labels | undefined;
+  // Positions of the next space, tab and "{" at or after the line being read (text length: none).
+  #nextSpace = -1;
+  #nextTab = -1;
+  #nextBrace = -1;
 
   constructor(text: string, openMetrics: boolean, visitor: ExpositionVisitor, eager: boolean) {
     this.#text = text;
     this.#om = openMetrics;
     this.#visitor = visitor;
     this.#eager = eager;
+  }
+
+  /** Whether metadata is collected (a full parse); a visiting parse only checks comment lines. */
+  get #keepMetadata(): boolean {
+    return this.#eager;
   }
 
   parse(): MetricMetadata[] {
@@ -173,7 +187,7 @@ class TextParser implements SeriesLabels {
     const i = skipBlanks(this.#text, start, end);
     if (i === end) return false;
     if (this.#text.charCodeAt(i) === HASH) return this.#parseComment(i + 1, end);
-    this.#parseSample(i, end);
+    if (this.#eager || this.#om || !this.#visitFromEnd(i, end)) this.#parseSample(i, end);
     return false;
   }
 
@@ -184,7 +198,7 @@ class TextParser implements SeriesLabels {
     let i = kwStart;
     while (i < end && isUpper(text.charCodeAt(i))) i++;
     if (i < end && !isBlank(text.charCodeAt(i))) return false;
-    const keyword = text.slice(kwStart, i);
+    const keyword = i - kwStart === 4 || i - kwStart === 3 ? text.slice(kwStart, i) : "";
     if (keyword === "EOF" && this.#om) {
       if (skipBlanks(text, i, end) !== end) this.#fail('expected end of line after "# EOF"');
       return true;
@@ -193,27 +207,31 @@ class TextParser implements SeriesLabels {
 
     i = skipBlanks(text, i, end);
     i = this.#metricNameToken(i, end, `metric name after "# ${keyword}"`);
-    const md = this.#metadataFor(this.#str);
     if (i < end && !isBlank(text.charCodeAt(i))) {
       this.#fail(`expected a blank after the metric name in "# ${keyword}", found ${describe(text, i, end)}`);
     }
     if (keyword === "HELP") {
+      if (!this.#keepMetadata) return false;
       // OpenMetrics separates name and help by exactly one space; the text format by any blanks.
       i = this.#om ? Math.min(i + 1, end) : skipBlanks(text, i, end);
-      md.help = unescapeHelp(text, i, end, this.#om);
+      this.#metadataFor(this.#str).help = unescapeHelp(text, i, end, this.#om);
       return false;
     }
+    const name = this.#str;
     i = skipBlanks(text, i, end);
     const wordStart = i;
     while (i < end && !isBlank(text.charCodeAt(i))) i++;
+    if (keyword === "TYPE" && !this.#keepMetadata && i === end && isKnownType(text, wordStart, i, this.#om)) {
+      return false;
+    }
     const word = text.slice(wordStart, i);
     if (skipBlanks(text, i, end) !== end) {
       this.#fail(
-        `expected end of line after "# ${keyword} ${md.name} ${word}", found ${describe(text, i, end)}`,
+        `expected end of line after "# ${keyword} ${name} ${word}", found ${describe(text, i, end)}`,
       );
     }
     if (keyword === "UNIT") {
-      md.unit = word;
+      if (this.#keepMetadata) this.#metadataFor(name).unit = word;
       return false;
     }
     const type = (this.#om ? OPENMETRICS_TYPES : TEXT_TYPES).get(word);
@@ -221,11 +239,11 @@ class TextParser implements SeriesLabels {
       const allowed = [...(this.#om ? OPENMETRICS_TYPES : TEXT_TYPES).keys()].join(", ");
       this.#fail(
         word === ""
-          ? `expected a metric type after "# TYPE ${md.name}" (one of ${allowed})`
+          ? `expected a metric type after "# TYPE ${name}" (one of ${allowed})`
           : `unknown metric type "${word}" (expected one of ${allowed})`,
       );
     }
-    md.type = type;
+    if (this.#keepMetadata) this.#metadataFor(name).type = type;
     return false;
   }
 
@@ -236,6 +254,73 @@ class TextParser implements SeriesLabels {
       this.#metadata.set(name, md);
     }
     return md;
+  }
+
+  /**
+   * Visits the text-format sample line `[start, end)` read from its end: the last one or two tokens
+   * are the value and timestamp, and what precedes them (a `}` or a blank) ends the series text.
+   * Returns `false`, having visited nothing, for any line it cannot take this way (the forward
+   * parse then reads it and names what is wrong); when it returns `true` the forward parse would have
+   * visited the same series text, value and timestamp.
+   */
+  #visitFromEnd(start: number, end: number): boolean {
+    const text = this.#text;
+    let e1 = end;
+    while (e1 > start && isBlank(text.charCodeAt(e1 - 1))) e1--;
+    const b1 = tokenStart(text, start, e1);
+    if (b1 === e1 || b1 === start || text.charCodeAt(b1 - 1) === QUOTE) return false;
+    // [b1, e1) is the value, unless the token before it is.
+    let seriesEnd: number;
+    let valueStart = b1;
+    let valueEnd = e1;
+    let timestamp = Number.NaN;
+    if (text.charCodeAt(b1 - 1) === RBRACE) {
+      seriesEnd = b1;
+    } else {
+      let e2 = b1;
+      while (e2 > start && isBlank(text.charCodeAt(e2 - 1))) e2--;
+      if (text.charCodeAt(e2 - 1) === RBRACE || this.#plainToken(start, e2)) {
+        // `name{…} value` or `name value`.
+        seriesEnd = e2;
+      } else {
+        // `series value timestamp`: the series ends in "}" or is a plain name.
+        const b2 = tokenStart(text, start, e2);
+        if (b2 === start) return false;
+        let e3 = b2;
+        while (e3 > start && isBlank(text.charCodeAt(e3 - 1))) e3--;
+        if (text.charCodeAt(b2 - 1) === RBRACE) seriesEnd = b2;
+        else if (text.charCodeAt(e3 - 1) === RBRACE || this.#plainToken(start, e3)) seriesEnd = e3;
+        else return false;
+        const ts = parseIntegerAt(text, b1, e1);
+        if (ts === undefined) return false;
+        timestamp = ts;
+        valueStart = b2;
+        valueEnd = e2;
+      }
+    }
+    const value = parseValueAt(text, valueStart, valueEnd);
+    if (value === undefined) return false;
+    this.#seriesStart = start;
+    this.#seriesEnd = seriesEnd;
+    this.#seriesLine = this.#line;
+    this.#parsed = undefined;
+    this.#visitor.sample(text.slice(start, seriesEnd), value, timestamp, this);
+    return true;
+  }
+
+  /**
+   * Whether `text[start, end)` holds no blank and no `{`: a plain metric name, or something its
+   * label parse will refuse. The next space, tab and `{` are searched natively and remembered, as
+   * lines are read in order: the whole text is searched about once.
+   */
+  #plainToken(start: number, end: number): boolean {
+    const text = this.#text;
+    if (this.#nextSpace < start) this.#nextSpace = indexOrEnd(text, " ", start);
+    if (this.#nextSpace < end) return false;
+    if (this.#nextTab < start) this.#nextTab = indexOrEnd(text, "\t", start);
+    if (this.#nextTab < end) return false;
+    if (this.#nextBrace < start) this.#nextBrace = indexOrEnd(text, "{", start);
+    return this.#nextBrace >= end;
   }
 
   /** Parses `name{labels} value [timestamp] [# exemplar]` on `[start, end)`. */
@@ -297,8 +382,7 @@ class TextParser implements SeriesLabels {
     const c = text.charCodeAt(i);
     if (c !== LBRACE) {
       if (!isNameStart(c)) this.#fail(`expected a metric name or "{", found ${describe(text, i, end)}`);
-      i++;
-      while (i < end && isNameChar(text.charCodeAt(i), true)) i++;
+      i = nameEnd(text, i + 1, end, true);
     }
     if (i >= end || text.charCodeAt(i) !== LBRACE) return i;
     const brace = i;
@@ -330,10 +414,16 @@ class TextParser implements SeriesLabels {
     const end = this.#seriesEnd;
     const pairs: string[] = [];
     let i = start;
-    if (text.charCodeAt(i) !== LBRACE) {
-      i++;
-      while (i < end && isNameChar(text.charCodeAt(i), true)) i++;
+    const c = text.charCodeAt(i);
+    if (c !== LBRACE) {
+      if (!isNameStart(c)) this.#fail(`expected a metric name or "{", found ${describe(text, i, end)}`);
+      i = nameEnd(text, i + 1, end, true);
       pairs.push(METRIC_NAME, text.slice(start, i));
+      if (i < end && text.charCodeAt(i) !== LBRACE) {
+        this.#fail(
+          `expected "{" or a blank after metric name "${text.slice(start, i)}", found ${describe(text, i, end)}`,
+        );
+      }
     }
     if (i < end) i = this.#labelSet(i, end, pairs);
     if (i !== end) this.#fail(`expected a blank after the label set, found ${describe(text, i, end)}`);
@@ -376,8 +466,7 @@ class TextParser implements SeriesLabels {
         if (!isNameStart(c) || c === COLON) {
           this.#fail(`expected a label name or "}", found ${describe(text, i, end)}`);
         }
-        i++;
-        while (i < end && isNameChar(text.charCodeAt(i), false)) i++;
+        i = nameEnd(text, i + 1, end, false);
         name = text.slice(nameStart, i);
         i = skipBlanks(text, i, end);
       }
@@ -418,8 +507,7 @@ class TextParser implements SeriesLabels {
     let i = start;
     if (i >= end || !isNameStart(text.charCodeAt(i)))
       this.#fail(`expected ${what}, found ${describe(text, i, end)}`);
-    i++;
-    while (i < end && isNameChar(text.charCodeAt(i), true)) i++;
+    i = nameEnd(text, i + 1, end, true);
     this.#str = text.slice(start, i);
     return i;
   }
@@ -519,15 +607,125 @@ function isNameStart(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === UNDERSCORE || c === COLON;
 }
 
-/** `[a-zA-Z0-9_]`, plus `:` in metric names. */
-function isNameChar(c: number, colon: boolean): boolean {
-  return (
-    (c >= 97 && c <= 122) ||
-    (c >= 65 && c <= 90) ||
-    (c >= 48 && c <= 57) ||
-    c === UNDERSCORE ||
-    (colon && c === COLON)
-  );
+/**
+ * Whether `text[start, end)` names a type of the format (as {@link OPENMETRICS_TYPES} or
+ * {@link TEXT_TYPES} would find it), compared in place.
+ */
+function isKnownType(text: string, start: number, end: number, om: boolean): boolean {
+  const n = end - start;
+  switch (text.charCodeAt(start)) {
+    case 99: // c
+      return n === 7 && text.startsWith("counter", start);
+    case 103: // g
+      return (
+        (n === 5 && text.startsWith("gauge", start)) || (n === 14 && text.startsWith("gaugehistogram", start))
+      );
+    case 104: // h
+      return n === 9 && text.startsWith("histogram", start);
+    case 115: // s
+      return (
+        (n === 7 && text.startsWith("summary", start)) || (n === 8 && text.startsWith("stateset", start))
+      );
+    case 117: // u
+      return (
+        (n === 7 && text.startsWith("unknown", start)) ||
+        (!om && n === 7 && text.startsWith("untyped", start))
+      );
+    case 105: // i
+      return n === 4 && text.startsWith("info", start);
+    default:
+      return false;
+  }
+}
+
+/** Name characters by code: 1 for `[a-zA-Z0-9_]`, 2 for `:` (metric names only), 0 otherwise. */
+const NAME_CHARS = (() => {
+  const t = new Uint8Array(128);
+  for (let c = 48; c <= 57; c++) t[c] = 1;
+  for (let c = 65; c <= 90; c++) t[c] = 1;
+  for (let c = 97; c <= 122; c++) t[c] = 1;
+  t[UNDERSCORE] = 1;
+  t[COLON] = 2;
+  return t;
+})();
+
+/** The end of the run of name characters from `i` (with `:` when `colon`), at most `end`. */
+function nameEnd(text: string, i: number, end: number, colon: boolean): number {
+  const stop = colon ? 0 : 2;
+  while (i < end) {
+    const c = text.charCodeAt(i);
+    if (c >= 128) break;
+    const k = NAME_CHARS[c]!;
+    if (k === 0 || k === stop) break;
+    i++;
+  }
+  return i;
+}
+
+/** The first index of `what` in `text` from `from`, or the text's length when there is none. */
+function indexOrEnd(text: string, what: string, from: number): number {
+  const i = text.indexOf(what, from);
+  return i < 0 ? text.length : i;
+}
+
+/** The start of the token ending at `end`: it stops after a blank, a `}` or a `"`, or at `start`. */
+function tokenStart(text: string, start: number, end: number): number {
+  let i = end;
+  while (i > start) {
+    const c = text.charCodeAt(i - 1);
+    if (c === SPACE || c === TAB || c === RBRACE || c === QUOTE) break;
+    i--;
+  }
+  return i;
+}
+
+/** Powers of ten that are exact doubles, for {@link parseValueAt}. */
+const EXACT_POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
+
+/**
+ * {@link parseValue} of `text[start, end)`. Plain decimals with at most 15 digits are computed
+ * without a substring: their digits as an integer and the power of ten are exact doubles, so one
+ * division rounds correctly (as `Number` does); anything else goes through `parseValue`.
+ */
+function parseValueAt(text: string, start: number, end: number): number | undefined {
+  let i = start;
+  const first = text.charCodeAt(i);
+  const negative = first === 45;
+  if (negative || first === 43) i++;
+  let m = 0;
+  let digits = 0;
+  let fraction = -1;
+  for (; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      m = m * 10 + (c - 48);
+      digits++;
+      if (fraction >= 0) fraction++;
+    } else if (c === 46 && fraction < 0) {
+      fraction = 0;
+    } else {
+      break;
+    }
+  }
+  if (i < end || digits === 0 || digits > 15) return parseValue(text.slice(start, end));
+  const v = fraction > 0 ? m / EXACT_POW10[fraction]! : m;
+  return negative ? -v : v;
+}
+
+/** {@link parseIntegerMs} of `text[start, end)`, without a substring when it has at most 15 digits. */
+function parseIntegerAt(text: string, start: number, end: number): number | undefined {
+  let i = start;
+  const first = text.charCodeAt(i);
+  const negative = first === 45;
+  if (negative || first === 43) i++;
+  if (i === end || end - i > 15) return parseIntegerMs(text.slice(start, end));
+  let v = 0;
+  for (; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return undefined;
+    v = v * 10 + (c - 48);
+  }
+  return negative && v !== 0 ? -v : v;
 }
 
 /** A human description of the character at `i` for error messages. */
