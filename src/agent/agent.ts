@@ -152,6 +152,7 @@ export class Agent {
     this.#queue = queue;
     const pool = new ScrapePool({
       identity: cfg.cluster,
+      alignmentMs: cfg.scrape_alignment,
       sink: (batch: SampleBatch) => {
         this.#scraped.inc(batch.length);
         queue.append(batch);

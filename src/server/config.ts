@@ -53,6 +53,12 @@ export const agentConfigSchema = z
     /** Defaults of every scrape job. */
     scrape_interval: duration.prefault("15s"),
     scrape_timeout: duration.prefault("10s"),
+    /**
+     * Each target's scrape phase (a hash within its interval) is rounded down to a multiple of this,
+     * so that targets share the agent's wake-ups; 0s spreads them as Prometheus does
+     * (docs/adr/0009-scrape-alignment.md).
+     */
+    scrape_alignment: duration.prefault("1s"),
     external_labels: z.record(z.string(), z.string()).default({}),
     host_collector: z
       .strictObject({

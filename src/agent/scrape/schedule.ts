@@ -28,11 +28,13 @@ export function alignToSchedule(
 
 /**
  * A target's phase in [0, intervalMs): a hash of its key and the agent's identity (Prometheus uses
- * the target's label hash and a seed from the external labels and host name). Stable across
- * restarts, so a target keeps its phase, and different across agents, so two agents scraping the
- * same target do not hit it at the same instant.
+ * the target's label hash and a seed from the external labels and host name), rounded down to a
+ * multiple of `alignMs` when that is positive (`scrape_alignment`, docs/adr/0009-scrape-alignment.md).
+ * Stable across restarts, so a target keeps its phase, and different across agents, so two agents
+ * scraping the same target do not hit it at the same instant.
  */
-export function scrapeOffset(key: string, identity: string, intervalMs: number): number {
+export function scrapeOffset(key: string, identity: string, intervalMs: number, alignMs = 0): number {
   const digest = createHash("sha256").update(identity).update("\xff").update(key).digest();
-  return digest.readUInt32BE(0) % Math.max(1, intervalMs);
+  const phase = digest.readUInt32BE(0) % Math.max(1, intervalMs);
+  return alignMs > 0 ? phase - (phase % alignMs) : phase;
 }

@@ -120,6 +120,19 @@ describe("ScrapePool", () => {
     for (const o of offsets) expect(o).toBeGreaterThanOrEqual(0);
     for (const o of offsets) expect(o).toBeLessThan(15_000);
   });
+
+  it("rounds offsets down to the alignment, keeping them stable and per agent", () => {
+    const ids = Array.from({ length: 40 }, (_, i) => `agent-${i}`);
+    for (const id of ids) {
+      const spread = scrapeOffset("k", id, 15_000);
+      const aligned = scrapeOffset("k", id, 15_000, 1_000);
+      expect(aligned % 1_000).toBe(0);
+      expect(aligned).toBe(spread - (spread % 1_000));
+    }
+    expect(new Set(ids.map((id) => scrapeOffset("k", id, 15_000, 1_000))).size).toBeGreaterThan(5);
+    // An interval at or below the alignment puts every target at phase 0.
+    expect(scrapeOffset("k", "a1", 1_000, 1_000)).toBe(0);
+  });
 });
 
 describe("HttpScraper over TLS", () => {

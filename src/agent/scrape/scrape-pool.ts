@@ -14,6 +14,8 @@ export interface ScrapePoolDeps {
   readonly onReport?: (target: LoopTarget, report: ScrapeReport) => void;
   /** The agent's identity (e.g. its cluster id), mixed into every target's start offset. */
   readonly identity: string;
+  /** `scrape_alignment` in ms: phases are rounded down to multiples of it (0: spread). */
+  readonly alignmentMs?: number;
   /** Wall clock, Unix ms. */
   readonly now?: () => number;
   /** Start loops' timers when they are created (default true; tests drive `scrapeOnce`). */

@@ -54,6 +54,8 @@ export interface LoopDeps {
   readonly onReport?: (target: LoopTarget, report: ScrapeReport) => void;
   /** Mixed into the start offset (e.g. the cluster id): stable across restarts, distinct per agent. */
   readonly identity: string;
+  /** Phases are rounded down to multiples of this (ms; 0 or absent: spread as Prometheus does). */
+  readonly alignmentMs?: number;
   /** Wall clock, Unix ms (tests inject one). */
   readonly now?: () => number;
 }
@@ -102,7 +104,7 @@ export class TargetLoop {
     this.#source = source;
     this.#deps = deps;
     this.#now = deps.now ?? Date.now;
-    this.offsetMs = scrapeOffset(target.key, deps.identity, target.intervalMs);
+    this.offsetMs = scrapeOffset(target.key, deps.identity, target.intervalMs, deps.alignmentMs);
     this.#appender = new ScrapeAppender(target.job, target.labels, options, this.#cache);
     // Report series get the target labels (target wins, as Prometheus's report mutator does) and the
     // agent's labels, but never metric_relabel_configs.
