@@ -10,6 +10,7 @@ import { ScrapeError } from "./errors.js";
 import type { ScrapeOptions } from "./options.js";
 import { withAgentLabels, withTargetLabels } from "./sample-labels.js";
 import type { CacheEntry, ScrapeCache } from "./scrape-cache.js";
+import { flatCopy, type StringInterner } from "./string-interner.js";
 
 /**
  * Turns one scrape's exposition into final samples in a batch: target labels (`honor_labels`),
@@ -29,12 +30,20 @@ export class ScrapeAppender implements ExpositionVisitor {
   readonly #o: ScrapeOptions;
   readonly #cache: ScrapeCache;
   readonly #job: string;
+  readonly #strings: StringInterner;
   #batch: BatchBuilder | undefined;
   #t = 0;
   #limitError: ScrapeError | undefined;
 
-  constructor(job: string, targetLabels: Labels, options: ScrapeOptions, cache: ScrapeCache) {
+  constructor(
+    job: string,
+    targetLabels: Labels,
+    options: ScrapeOptions,
+    cache: ScrapeCache,
+    strings: StringInterner,
+  ) {
     this.#job = job;
+    this.#strings = strings;
     this.#target = targetLabels;
     this.#o = options;
     this.#cache = cache;
@@ -83,7 +92,7 @@ export class ScrapeAppender implements ExpositionVisitor {
     let e: CacheEntry | undefined = this.#cache.get(raw);
     if (e === undefined) {
       const final = this.#resolve(labels());
-      e = this.#cache.add(detach(raw), final);
+      e = this.#cache.add(flatCopy(raw), final);
       if (final !== null) this.seriesAdded++;
     }
     const series = e.series;
@@ -102,10 +111,18 @@ export class ScrapeAppender implements ExpositionVisitor {
     this.#batch!.push(series.labels, explicit ? timestamp : this.#t, value);
   }
 
+  /** `labels` with every string the interner's copy (none of them a slice of the scrape body). */
+  #intern(labels: Labels): Labels {
+    const p = labels.pairs;
+    const out: string[] = new Array(p.length);
+    for (let i = 0; i < p.length; i++) out[i] = this.#strings.intern(p[i]!);
+    return Labels.fromSortedPairsUnsafe(out);
+  }
+
   /** A scraped label set's final form, or `null` when metric relabelling drops it. */
   #resolve(scraped: Labels): Labels | null {
     const o = this.#o;
-    let l: Labels | undefined = withTargetLabels(detachLabels(scraped), this.#target, o.honorLabels);
+    let l: Labels | undefined = withTargetLabels(this.#intern(scraped), this.#target, o.honorLabels);
     if (o.metricRelabel !== undefined) {
       l = o.metricRelabel.apply(l);
       if (l === undefined || l.size === 0) return null;
@@ -150,20 +167,4 @@ export class ScrapeAppender implements ExpositionVisitor {
       }
     }
   }
-}
-
-/**
- * A copy of `s` that does not keep a larger string alive. V8 makes slices of 13 or more characters
- * views into their parent (here: the whole scrape body); concatenating flattens into a new string.
- */
-function detach(s: string): string {
-  return s.length < 13 ? s : ` ${s}`.slice(1);
-}
-
-/** `labels` with every string detached from the scrape body (they live in the cache). */
-function detachLabels(labels: Labels): Labels {
-  const p = labels.pairs;
-  const out: string[] = new Array(p.length);
-  for (let i = 0; i < p.length; i++) out[i] = detach(p[i]!);
-  return Labels.fromSortedPairsUnsafe(out);
 }

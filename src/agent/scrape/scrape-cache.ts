@@ -1,9 +1,12 @@
+import { hashLabels } from "../../model/label-hash.js";
 import type { Labels } from "../../model/labels.js";
 import type { BatchBuilder } from "./batch-builder.js";
 
 /** A final (stored) label set a loop has produced, shared by every raw text that maps to it. */
 export interface TrackedSeries {
   readonly labels: Labels;
+  /** {@link seriesKey} of `labels`. */
+  readonly key: number;
   /** The scrape iteration that last emitted this series (duplicate detection and staleness). */
   seenIter: number;
 }
@@ -34,8 +37,12 @@ export class ScrapeCache {
   /** The current scrape iteration; starts at 1 so that `seenIter` 0 means "never". */
   iter = 1;
   readonly #entries = new Map<string, CacheEntry>();
-  /** Final label key → series, so that raw texts with the same outcome share one series. */
-  readonly #series = new Map<string, TrackedSeries>();
+  /**
+   * Final label sets, by {@link seriesKey} (a number, so that no key string is built and kept per
+   * series; sets that share one are kept in an array), so that raw texts with the same outcome
+   * share one series.
+   */
+  readonly #series = new Map<number, TrackedSeries | TrackedSeries[]>();
   #successfulCount = 0;
   /** Series the previous scrape emitted, and those this scrape emitted so far (staleness-tracked only). */
   #prev: TrackedSeries[] = [];
@@ -50,15 +57,7 @@ export class ScrapeCache {
 
   /** Records a miss's outcome (`null`: dropped). `raw` must not share memory with a big body. */
   add(raw: string, labels: Labels | null): CacheEntry {
-    let series: TrackedSeries | null = null;
-    if (labels !== null) {
-      const key = labels.key();
-      series = this.#series.get(key) ?? null;
-      if (series === null) {
-        series = { labels, seenIter: 0 };
-        this.#series.set(key, series);
-      }
-    }
+    const series = labels === null ? null : this.#track(labels);
     const e: CacheEntry = { series, lastIter: this.iter };
     this.#entries.set(raw, e);
     return e;
@@ -108,11 +107,25 @@ export class ScrapeCache {
    * across a configuration change still get stale markers and those which persist do not.
    */
   inherit(series: readonly TrackedSeries[]): void {
-    for (const s of series) {
-      const own: TrackedSeries = { labels: s.labels, seenIter: 0 };
-      this.#series.set(s.labels.key(), own);
-      this.#prev.push(own);
+    for (const s of series) this.#prev.push(this.#track(s.labels));
+  }
+
+  /** The series of final label set `labels`, added when new. */
+  #track(labels: Labels): TrackedSeries {
+    const key = seriesKey(labels);
+    const held = this.#series.get(key);
+    if (held !== undefined) {
+      if (!Array.isArray(held)) {
+        if (held.labels.equals(labels)) return held;
+      } else {
+        for (const s of held) if (s.labels.equals(labels)) return s;
+      }
     }
+    const s: TrackedSeries = { labels, key, seenIter: 0 };
+    if (held === undefined) this.#series.set(key, s);
+    else if (Array.isArray(held)) held.push(s);
+    else this.#series.set(key, [held, s]);
+    return s;
   }
 
   #swap(): void {
@@ -129,8 +142,21 @@ export class ScrapeCache {
       const iter = this.iter;
       for (const [raw, e] of this.#entries) if (e.lastIter !== iter) this.#entries.delete(raw);
       // After a success every previous series was seen in this iteration; after a failure none is kept.
-      for (const [key, s] of this.#series) if (s.seenIter !== iter) this.#series.delete(key);
+      for (const [key, held] of this.#series) {
+        if (!Array.isArray(held)) {
+          if (held.seenIter !== iter) this.#series.delete(key);
+          continue;
+        }
+        const kept = held.filter((s) => s.seenIter === iter);
+        if (kept.length === 0) this.#series.delete(key);
+        else this.#series.set(key, kept.length === 1 ? kept[0]! : kept);
+      }
     }
     this.iter++;
   }
+}
+
+/** A label set's hash cut to 30 bits, which V8 keeps in a map without a number object per key. */
+function seriesKey(labels: Labels): number {
+  return hashLabels(labels) & 0x3fffffff;
 }

@@ -5,6 +5,7 @@ import type { BatchSink } from "../sample-batch.js";
 import { collectorSource } from "./collector-source.js";
 import { HttpScraper } from "./http-scraper.js";
 import type { ScrapeOptions } from "./options.js";
+import { StringInterner } from "./string-interner.js";
 import { type LoopTarget, type ScrapeReport, TargetLoop } from "./target-loop.js";
 
 /** What every loop of a pool shares. */
@@ -44,13 +45,13 @@ interface Job {
  * a job's loops match discovery's latest list, as Prometheus's scrape pool does on each update.
  */
 export class ScrapePool {
-  readonly #deps: ScrapePoolDeps;
+  readonly #deps: ScrapePoolDeps & { readonly strings: StringInterner };
   readonly #jobs = new Map<string, Job>();
   /** Serialises syncs and stop, so loops are never started and stopped concurrently. */
   #queue: Promise<void> = Promise.resolve();
 
   constructor(deps: ScrapePoolDeps) {
-    this.#deps = deps;
+    this.#deps = { ...deps, strings: new StringInterner() };
   }
 
   /**

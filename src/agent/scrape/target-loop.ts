@@ -11,6 +11,7 @@ import { withAgentLabels, withTargetLabels } from "./sample-labels.js";
 import { alignToSchedule, scrapeOffset, TIMESTAMP_TOLERANCE_MS, untilNextSlot } from "./schedule.js";
 import { ScrapeAppender } from "./scrape-append.js";
 import { ScrapeCache, type TrackedSeries } from "./scrape-cache.js";
+import { StringInterner } from "./string-interner.js";
 
 /** Where a loop gets its exposition: an HTTP body to parse, or a built-in collector's samples. */
 export interface ScrapeSource {
@@ -56,6 +57,8 @@ export interface LoopDeps {
   readonly identity: string;
   /** Phases are rounded down to multiples of this (ms; 0 or absent: spread as Prometheus does). */
   readonly alignmentMs?: number;
+  /** Holds the label strings of the pool's series once (absent: one interner per loop). */
+  readonly strings?: StringInterner;
   /** Wall clock, Unix ms (tests inject one). */
   readonly now?: () => number;
 }
@@ -105,7 +108,13 @@ export class TargetLoop {
     this.#deps = deps;
     this.#now = deps.now ?? Date.now;
     this.offsetMs = scrapeOffset(target.key, deps.identity, target.intervalMs, deps.alignmentMs);
-    this.#appender = new ScrapeAppender(target.job, target.labels, options, this.#cache);
+    this.#appender = new ScrapeAppender(
+      target.job,
+      target.labels,
+      options,
+      this.#cache,
+      deps.strings ?? new StringInterner(),
+    );
     // Report series get the target labels (target wins, as Prometheus's report mutator does) and the
     // agent's labels, but never metric_relabel_configs.
     this.#reportLabels = REPORT_NAMES.map((name) =>
