@@ -11,6 +11,12 @@ export interface SampleBatch {
   /** Unix ms per sample. */
   readonly timestamps: Float64Array;
   readonly values: Float64Array;
+  /**
+   * The producer, the same object for all its batches (a scrape loop's builder): an encoder may
+   * keep per source what repeats from batch to batch, such as the encoding of the same label sets
+   * in the same order. Absent for one-off batches.
+   */
+  readonly source?: object;
 }
 
 /** Takes batches for delivery; must not keep a reference to the arrays' later contents (they may be reused). */

@@ -150,6 +150,7 @@ function cpuUs(since: NodeJS.CpuUsage): number {
 
 /** Scrapes of target number `target` shaped like node-exporter's: families of series, realistic values, 15 s apart. */
 function nodeExporterScrapes(scrapes: number, series: number, target: number): SampleBatch[] {
+  const source = {};
   const labels: Labels[] = [];
   const kind: number[] = [];
   const base = {
@@ -220,7 +221,8 @@ function nodeExporterScrapes(scrapes: number, series: number, target: number): S
       values[i] = cur[i]!;
       if (s > 0 && i % 500 === 7 && s % 20 === 0) bits[i] = 0x7ff0000000000002n;
     }
-    out.push({ length: series, labels, timestamps, values });
+    // One source per target, as one scrape loop is: its label sets recur in the same order.
+    out.push({ length: series, labels, timestamps, values, source });
   }
   return out;
 }

@@ -80,6 +80,47 @@ describe("record codec", () => {
     );
   });
 
+  it("recognises a source's repeated label sets and re-encodes changed ones", () => {
+    const step = fc.record({
+      source: fc.nat(2),
+      repeat: fc.boolean(),
+      picks: fc.array(fc.nat(), { maxLength: 12 }),
+      edit: fc.option(fc.tuple(fc.nat(), fc.nat())),
+    });
+    fc.assert(
+      fc.property(
+        fc.array(labelSet, { minLength: 1, maxLength: 6 }),
+        fc.array(step, { minLength: 1, maxLength: 12 }),
+        (pool, steps) => {
+          const enc = new RecordEncoder();
+          const sources = [{}, {}, {}];
+          // Each source reuses one array between its batches, as a scrape loop's builder does.
+          const arrays = new Map<number, Labels[]>();
+          for (const st of steps) {
+            const labels = arrays.get(st.source) ?? [];
+            arrays.set(st.source, labels);
+            if (!st.repeat) {
+              labels.length = 0;
+              for (const p of st.picks) labels.push(pool[p % pool.length]!);
+            }
+            if (st.edit !== null && labels.length > 0) {
+              labels[st.edit[0] % labels.length] = pool[st.edit[1] % pool.length]!;
+            }
+            const n = labels.length;
+            const timestamps = Float64Array.from(labels, (_, i) => 1_000 + i);
+            const values = Float64Array.from(labels, (_, i) => i / 2);
+            const batch: SampleBatch = { length: n, labels, timestamps, values, source: sources[st.source]! };
+            const back = recordToBatch(decodeRecord(enc.encode(batch)));
+            expect(back.labels.map((l) => l.key())).toEqual(labels.map((l) => l.key()));
+            expect([...back.values]).toEqual([...values]);
+            expect([...back.timestamps]).toEqual([...timestamps]);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it("refuses damaged records with a RangeError or a snappy error, never a wrong batch silently", () => {
     const enc = new RecordEncoder();
     fc.assert(

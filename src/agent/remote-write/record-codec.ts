@@ -71,34 +71,40 @@ interface CachedLabel {
   index: number;
 }
 
-/** A `Labels` object as the encoder keeps it. */
-interface CachedSeries {
-  readonly labels: readonly CachedLabel[];
-  /** The `encode` call that last numbered this series, and its number there. */
-  stamp: number;
-  index: number;
+/**
+ * What a record's body starts with, which depends only on which label sets a batch holds in which
+ * order: the label table, the series, and the sample series column, as they lie in the body.
+ */
+interface Shape {
+  /** The batch's label sets, sample by sample (a copy: builders reuse their arrays). */
+  readonly labels: readonly Labels[];
+  readonly series: number;
+  readonly labelCount: number;
+  readonly bytes: Uint8Array;
 }
 
 /**
- * Encodes batches into records. Keeps, for as long as each `Labels` object lives (a `WeakMap`:
- * `Labels` are immutable, and the scrape layer hands out the same object for a series scrape after
- * scrape), its labels' encoded bytes, shared between series with equal labels; so a series seen
- * before costs no string encoding and no map lookup per label. One encoder per queue; not reentrant.
+ * Encodes batches into records. Keeps, per batch source (`SampleBatch.source`, e.g. a scrape
+ * loop's builder) for as long as it lives, the shape of its last batch: a source whose next batch
+ * holds the same `Labels` objects in the same order — a steady target, scrape after scrape — costs
+ * one pointer comparison per sample and a copy of the cached bytes. A new shape encodes each label
+ * from the shared table of label fields, so a label's bytes are made once however many series and
+ * sources use it. One encoder per queue; not reentrant.
  */
 export class RecordEncoder {
   readonly #body = new ByteBuffer();
   readonly #out = new ByteBuffer(256);
   readonly #scratch = new ByteBuffer(256);
-  readonly #series = new WeakMap<Labels, CachedSeries>();
+  readonly #shapeBuffer = new ByteBuffer();
+  /** Each source's last shape, for as long as the source lives. */
+  readonly #shapes = new WeakMap<object, Shape>();
   /** Name → value → label, for sharing; cleared past MAX_SHARED_LABELS (kept labels stay valid). */
   #shared = new Map<string, Map<string, CachedLabel>>();
   #sharedCount = 0;
-  readonly #seriesList: CachedSeries[] = [];
   readonly #labelList: CachedLabel[] = [];
   #slab = new Uint8Array(SLAB_BYTES);
   #slabUsed = 0;
   #stamp = 0;
-  #seriesOf = new Uint32Array(1024);
 
   /** `maxSharedLabels`: distinct labels kept for sharing before starting over (tests lower it). */
   constructor(private readonly maxSharedLabels = MAX_SHARED_LABELS) {}
@@ -109,63 +115,10 @@ export class RecordEncoder {
    */
   encode(batch: SampleBatch, from = 0, to = batch.length): Uint8Array {
     const n = to - from;
-    const seriesList = this.#seriesList;
-    const labelList = this.#labelList;
+    const shape = this.#shapeOf(batch, from, to);
     const body = this.#body;
-    const stamp = ++this.#stamp;
     body.reset();
-    if (this.#seriesOf.length < n) this.#seriesOf = new Uint32Array(Math.max(n, this.#seriesOf.length * 2));
-    const seriesOf = this.#seriesOf;
-    // Series and labels, numbered in first-appearance order.
-    let nSeries = 0;
-    let nLabels = 0;
-    let nRefs = 0;
-    let labelBytes = 0;
-    for (let i = 0; i < n; i++) {
-      const labels = batch.labels[from + i];
-      if (labels === undefined) throw new RangeError(`record: batch has no labels for sample ${from + i}`);
-      const e = this.#series.get(labels) ?? this.#add(labels);
-      if (e.stamp !== stamp) {
-        e.stamp = stamp;
-        e.index = nSeries;
-        if (nSeries < seriesList.length) seriesList[nSeries] = e;
-        else seriesList.push(e);
-        nSeries++;
-        const ls = e.labels;
-        nRefs += ls.length;
-        for (let k = 0; k < ls.length; k++) {
-          const l = ls[k]!;
-          if (l.stamp === stamp) continue;
-          l.stamp = stamp;
-          l.index = nLabels;
-          if (nLabels < labelList.length) labelList[nLabels] = l;
-          else labelList.push(l);
-          nLabels++;
-          labelBytes += l.end - l.start;
-        }
-      }
-      seriesOf[i] = e.index;
-    }
-    body.ensure(labelBytes + 5 * (nSeries + nRefs));
-    const buf = body.buf;
-    let p = 0;
-    for (let k = 0; k < nLabels; k++) {
-      const l = labelList[k]!;
-      const slab = l.slab;
-      for (let j = l.start; j < l.end; j++) buf[p++] = slab[j]!;
-    }
-    for (let s = 0; s < nSeries; s++) {
-      const ls = seriesList[s]!.labels;
-      p = putUvarint(buf, p, ls.length);
-      for (let k = 0; k < ls.length; k++) p = putUvarint(buf, p, ls[k]!.index);
-    }
-    body.length = p;
-    let prev = -1;
-    for (let i = 0; i < n; i++) {
-      const s = seriesOf[i]!;
-      body.zigzag(s - prev - 1);
-      prev = s;
-    }
+    body.bytes(shape.bytes, 0, shape.bytes.length);
     const ts = batch.timestamps;
     let rawTs = false;
     let prevT = 0;
@@ -201,8 +154,8 @@ export class RecordEncoder {
     out.byte(RECORD_VERSION);
     out.byte((compress ? FLAG_SNAPPY : 0) | (rawTs ? FLAG_RAW_TIMESTAMPS : 0));
     out.uvarint(n);
-    out.uvarint(nSeries);
-    out.uvarint(nLabels);
+    out.uvarint(shape.series);
+    out.uvarint(shape.labelCount);
     const view = body.buf.subarray(0, body.length);
     const payload = compress ? snappyCompress(view) : view;
     const rec = new Uint8Array(out.length + payload.length);
@@ -211,14 +164,81 @@ export class RecordEncoder {
     return rec;
   }
 
-  /** Keeps the labels of a `Labels` object not seen before. */
-  #add(labels: Labels): CachedSeries {
-    const p = labels.pairs;
-    const ls: CachedLabel[] = [];
-    for (let k = 0; k < p.length; k += 2) ls.push(this.#label(p[k]!, p[k + 1]!));
-    const e: CachedSeries = { labels: ls, stamp: 0, index: 0 };
-    this.#series.set(labels, e);
-    return e;
+  /** The shape of samples `[from, to)`: the source's cached one when the label sets are the same. */
+  #shapeOf(batch: SampleBatch, from: number, to: number): Shape {
+    const source = batch.source;
+    if (source === undefined || from !== 0 || to !== batch.length) {
+      return this.#shape(batch.labels, from, to, false);
+    }
+    const known = this.#shapes.get(source);
+    if (known !== undefined && sameObjects(known.labels, batch.labels, to)) return known;
+    const shape = this.#shape(batch.labels, 0, to, true);
+    this.#shapes.set(source, shape);
+    return shape;
+  }
+
+  /** Encodes the shape of `labels[from, to)`; `keep`: copy the label sets to recognise it later. */
+  #shape(labels: readonly Labels[], from: number, to: number, keep: boolean): Shape {
+    const stamp = ++this.#stamp;
+    const labelList = this.#labelList;
+    const index = new Map<Labels, number>();
+    const series: CachedLabel[][] = [];
+    const seriesOf = new Uint32Array(to - from);
+    let nLabels = 0;
+    let nRefs = 0;
+    let labelBytes = 0;
+    for (let i = from; i < to; i++) {
+      const l = labels[i];
+      if (l === undefined) throw new RangeError(`record: batch has no labels for sample ${i}`);
+      let s = index.get(l);
+      if (s === undefined) {
+        s = series.length;
+        index.set(l, s);
+        const p = l.pairs;
+        const ls: CachedLabel[] = new Array(p.length >> 1);
+        for (let k = 0; k < p.length; k += 2) {
+          const c = this.#label(p[k]!, p[k + 1]!);
+          ls[k >> 1] = c;
+          if (c.stamp === stamp) continue;
+          c.stamp = stamp;
+          c.index = nLabels;
+          if (nLabels < labelList.length) labelList[nLabels] = c;
+          else labelList.push(c);
+          nLabels++;
+          labelBytes += c.end - c.start;
+        }
+        nRefs += ls.length;
+        series.push(ls);
+      }
+      seriesOf[i - from] = s;
+    }
+    const out = this.#shapeBuffer;
+    out.reset();
+    out.ensure(labelBytes + 5 * (series.length + nRefs) + 5 * seriesOf.length);
+    const buf = out.buf;
+    let p = 0;
+    for (let k = 0; k < nLabels; k++) {
+      const l = labelList[k]!;
+      const slab = l.slab;
+      for (let j = l.start; j < l.end; j++) buf[p++] = slab[j]!;
+    }
+    for (const ls of series) {
+      p = putUvarint(buf, p, ls.length);
+      for (const l of ls) p = putUvarint(buf, p, l.index);
+    }
+    out.length = p;
+    let prev = -1;
+    for (let i = 0; i < seriesOf.length; i++) {
+      const s = seriesOf[i]!;
+      out.zigzag(s - prev - 1);
+      prev = s;
+    }
+    return {
+      labels: keep ? labels.slice(from, to) : [],
+      series: series.length,
+      labelCount: nLabels,
+      bytes: out.buf.slice(0, out.length),
+    };
   }
 
   /** The kept label `name`=`value`, shared with other series while the sharing map holds it. */
@@ -258,6 +278,13 @@ export class RecordEncoder {
     this.#sharedCount++;
     return l;
   }
+}
+
+/** Whether `a` holds exactly the first `n` objects of `b`, in order. */
+function sameObjects(a: readonly object[], b: readonly object[], n: number): boolean {
+  if (a.length !== n || b.length < n) return false;
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Writes `v` (below 2^32) as an unsigned varint at `buf[p]`, which has room; returns the end. */

@@ -54,6 +54,7 @@ export class BatchBuilder {
       labels: this.#labels,
       timestamps: this.#timestamps.subarray(0, n),
       values: this.#values.subarray(0, n),
+      source: this,
     };
   }
 
