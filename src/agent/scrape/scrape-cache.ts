@@ -44,6 +44,13 @@ export class ScrapeCache {
    */
   readonly #series = new Map<number, TrackedSeries | TrackedSeries[]>();
   #successfulCount = 0;
+  /**
+   * Tracked series in `#series`, and the entries and series marked seen in this iteration: a flush
+   * with nothing to drop skips its scan.
+   */
+  #seriesCount = 0;
+  #seenEntries = 0;
+  #seenSeries = 0;
   /** Series the previous scrape emitted, and those this scrape emitted so far (staleness-tracked only). */
   #prev: TrackedSeries[] = [];
   #cur: TrackedSeries[] = [];
@@ -51,7 +58,10 @@ export class ScrapeCache {
   /** The entry for a raw series text, marked seen in this iteration; `undefined` on a miss. */
   get(raw: string): CacheEntry | undefined {
     const e = this.#entries.get(raw);
-    if (e !== undefined) e.lastIter = this.iter;
+    if (e !== undefined && e.lastIter !== this.iter) {
+      e.lastIter = this.iter;
+      this.#seenEntries++;
+    }
     return e;
   }
 
@@ -60,6 +70,7 @@ export class ScrapeCache {
     const series = labels === null ? null : this.#track(labels);
     const e: CacheEntry = { series, lastIter: this.iter };
     this.#entries.set(raw, e);
+    this.#seenEntries++;
     return e;
   }
 
@@ -70,6 +81,7 @@ export class ScrapeCache {
   emit(series: TrackedSeries, tracked: boolean): boolean {
     if (series.seenIter === this.iter) return false;
     series.seenIter = this.iter;
+    this.#seenSeries++;
     if (tracked) this.#cur.push(series);
     return true;
   }
@@ -122,10 +134,27 @@ export class ScrapeCache {
       }
     }
     const s: TrackedSeries = { labels, key, seenIter: 0 };
+    this.#seriesCount++;
     if (held === undefined) this.#series.set(key, s);
     else if (Array.isArray(held)) held.push(s);
     else this.#series.set(key, [held, s]);
     return s;
+  }
+
+  #dropUnseenSeries(iter: number): void {
+    for (const [key, held] of this.#series) {
+      if (!Array.isArray(held)) {
+        if (held.seenIter !== iter) {
+          this.#series.delete(key);
+          this.#seriesCount--;
+        }
+        continue;
+      }
+      const kept = held.filter((s) => s.seenIter === iter);
+      this.#seriesCount -= held.length - kept.length;
+      if (kept.length === 0) this.#series.delete(key);
+      else this.#series.set(key, kept.length === 1 ? kept[0]! : kept);
+    }
   }
 
   #swap(): void {
@@ -140,19 +169,16 @@ export class ScrapeCache {
     else if (this.#entries.size > this.#successfulCount * 2 + 1000) flush = true;
     if (flush) {
       const iter = this.iter;
-      for (const [raw, e] of this.#entries) if (e.lastIter !== iter) this.#entries.delete(raw);
-      // After a success every previous series was seen in this iteration; after a failure none is kept.
-      for (const [key, held] of this.#series) {
-        if (!Array.isArray(held)) {
-          if (held.seenIter !== iter) this.#series.delete(key);
-          continue;
-        }
-        const kept = held.filter((s) => s.seenIter === iter);
-        if (kept.length === 0) this.#series.delete(key);
-        else this.#series.set(key, kept.length === 1 ? kept[0]! : kept);
+      if (this.#seenEntries < this.#entries.size) {
+        for (const [raw, e] of this.#entries) if (e.lastIter !== iter) this.#entries.delete(raw);
       }
+      // After a success every previous series was seen in this iteration; after a failure only
+      // those emitted before it failed are kept.
+      if (this.#seenSeries < this.#seriesCount) this.#dropUnseenSeries(iter);
     }
     this.iter++;
+    this.#seenEntries = 0;
+    this.#seenSeries = 0;
   }
 }
 

@@ -198,7 +198,7 @@ class TextParser implements SeriesLabels {
     let i = kwStart;
     while (i < end && isUpper(text.charCodeAt(i))) i++;
     if (i < end && !isBlank(text.charCodeAt(i))) return false;
-    const keyword = i - kwStart === 4 || i - kwStart === 3 ? text.slice(kwStart, i) : "";
+    const keyword = keywordAt(text, kwStart, i);
     if (keyword === "EOF" && this.#om) {
       if (skipBlanks(text, i, end) !== end) this.#fail('expected end of line after "# EOF"');
       return true;
@@ -206,7 +206,8 @@ class TextParser implements SeriesLabels {
     if (keyword !== "HELP" && keyword !== "TYPE" && !(keyword === "UNIT" && this.#om)) return false;
 
     i = skipBlanks(text, i, end);
-    i = this.#metricNameToken(i, end, `metric name after "# ${keyword}"`);
+    const nameStart = i;
+    i = this.#metricNameToken(i, end, `metric name after "# ${keyword}"`, this.#keepMetadata);
     if (i < end && !isBlank(text.charCodeAt(i))) {
       this.#fail(`expected a blank after the metric name in "# ${keyword}", found ${describe(text, i, end)}`);
     }
@@ -217,7 +218,8 @@ class TextParser implements SeriesLabels {
       this.#metadataFor(this.#str).help = unescapeHelp(text, i, end, this.#om);
       return false;
     }
-    const name = this.#str;
+    // A plain name was only checked, not sliced, when no metadata is kept.
+    const nameStop = i;
     i = skipBlanks(text, i, end);
     const wordStart = i;
     while (i < end && !isBlank(text.charCodeAt(i))) i++;
@@ -227,11 +229,11 @@ class TextParser implements SeriesLabels {
     const word = text.slice(wordStart, i);
     if (skipBlanks(text, i, end) !== end) {
       this.#fail(
-        `expected end of line after "# ${keyword} ${name} ${word}", found ${describe(text, i, end)}`,
+        `expected end of line after "# ${keyword} ${this.#nameText(nameStart, nameStop)} ${word}", found ${describe(text, i, end)}`,
       );
     }
     if (keyword === "UNIT") {
-      if (this.#keepMetadata) this.#metadataFor(name).unit = word;
+      if (this.#keepMetadata) this.#metadataFor(this.#nameText(nameStart, nameStop)).unit = word;
       return false;
     }
     const type = (this.#om ? OPENMETRICS_TYPES : TEXT_TYPES).get(word);
@@ -239,12 +241,17 @@ class TextParser implements SeriesLabels {
       const allowed = [...(this.#om ? OPENMETRICS_TYPES : TEXT_TYPES).keys()].join(", ");
       this.#fail(
         word === ""
-          ? `expected a metric type after "# TYPE ${name}" (one of ${allowed})`
+          ? `expected a metric type after "# TYPE ${this.#nameText(nameStart, nameStop)}" (one of ${allowed})`
           : `unknown metric type "${word}" (expected one of ${allowed})`,
       );
     }
-    if (this.#keepMetadata) this.#metadataFor(name).type = type;
+    if (this.#keepMetadata) this.#metadataFor(this.#nameText(nameStart, nameStop)).type = type;
     return false;
+  }
+
+  /** The metric name of a comment line at `[start, stop)`: `#str`, or the plain name's text. */
+  #nameText(start: number, stop: number): string {
+    return this.#str !== "" ? this.#str : this.#text.slice(start, stop);
   }
 
   #metadataFor(name: string): MutableMetadata {
@@ -497,7 +504,7 @@ class TextParser implements SeriesLabels {
    * Reads a metric name, plain or quoted, at `start`; stores it in `#str` and returns the position
    * after it. `what` names the expectation in the error.
    */
-  #metricNameToken(start: number, end: number, what: string): number {
+  #metricNameToken(start: number, end: number, what: string, keep = true): number {
     const text = this.#text;
     if (start < end && text.charCodeAt(start) === QUOTE) {
       const i = this.#quoted(start, end);
@@ -508,7 +515,7 @@ class TextParser implements SeriesLabels {
     if (i >= end || !isNameStart(text.charCodeAt(i)))
       this.#fail(`expected ${what}, found ${describe(text, i, end)}`);
     i = nameEnd(text, i + 1, end, true);
-    this.#str = text.slice(start, i);
+    this.#str = keep ? text.slice(start, i) : "";
     return i;
   }
 
@@ -605,6 +612,19 @@ function isUpper(c: number): boolean {
 /** `[a-zA-Z_:]`: the first character of a metric name (label names exclude `:`). */
 function isNameStart(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === UNDERSCORE || c === COLON;
+}
+
+/** The comment keyword `text[start, end)` as a constant (`""` for any other word), without a substring. */
+function keywordAt(text: string, start: number, end: number): string {
+  const n = end - start;
+  if (n === 4) {
+    if (text.startsWith("HELP", start)) return "HELP";
+    if (text.startsWith("TYPE", start)) return "TYPE";
+    if (text.startsWith("UNIT", start)) return "UNIT";
+  } else if (n === 3 && text.startsWith("EOF", start)) {
+    return "EOF";
+  }
+  return "";
 }
 
 /**
