@@ -21,7 +21,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * `npm run bench -- agent [--targets 200] [--interval 10] [--steady 60] [--outage 120]
- * [--agents mirador,vmagent,prometheus_agent]`: {@link TargetFarm} serves `--targets` targets of
+ * [--agents mirador,vmagent,prometheus_agent] [--rounds 1]`: {@link TargetFarm} serves `--targets` targets of
  * ~500 node-exporter-like series (10K samples/s at the defaults); each agent in turn scrapes them
  * all and remote-writes to one VictoriaMetrics ({@link Receiver}). Per agent:
  *
@@ -35,6 +35,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  *    target's highest stored `bench_scrape_seq` and its stored sample count;
  * 5. `rss_mb`: the agent process's peak resident set over the whole run.
  *
+ * With `--rounds N` (N > 1), after all that, the agents take turns for N − 1 more steady-state
+ * windows each (started fresh, warmed up for two intervals), and `cpu_cores` is each agent's median
+ * window: on a shared machine whose speed drifts over minutes, one window per agent compares the
+ * agents' minutes as much as the agents.
+ *
  * Last line: `{"mirador":{…},"vmagent":{…},"prometheus_agent":{…}}` with the keys of {@link AgentFigures}.
  */
 export async function run(argv: string[]): Promise<Record<string, AgentFigures | null>> {
@@ -46,6 +51,7 @@ export async function run(argv: string[]): Promise<Record<string, AgentFigures |
       steady: { type: "string", default: "60" },
       outage: { type: "string", default: "120" },
       agents: { type: "string", default: "mirador,vmagent,prometheus_agent" },
+      rounds: { type: "string", default: "1" },
     },
   });
   const log: Log = (m) => process.stderr.write(`${m}\n`);
@@ -67,6 +73,7 @@ export async function run(argv: string[]): Promise<Record<string, AgentFigures |
   const out: Record<string, AgentFigures | null> = {};
   try {
     if (typeof receiver === "string") throw new Error(receiver);
+    const present: AgentSpec[] = [];
     for (const spec of specs) {
       const missing = spec.missing();
       if (missing) {
@@ -74,14 +81,66 @@ export async function run(argv: string[]): Promise<Record<string, AgentFigures |
         out[spec.name] = null;
         continue;
       }
+      present.push(spec);
       out[spec.name] = await measure(spec, farm, receiver, opts, log);
       log(`${spec.name}: ${JSON.stringify(out[spec.name])}`);
+    }
+    // More steady-state windows, the agents taking turns, so that a machine whose speed drifts over
+    // minutes weighs on every agent alike; each agent's cpu_cores is then its median window.
+    const cpu = new Map(present.map((s) => [s.name, [out[s.name]!.cpu_cores]]));
+    for (let round = 2; round <= Number(values.rounds); round++) {
+      for (const spec of present) cpu.get(spec.name)!.push(await steadyCpu(spec, farm, receiver, opts, log));
+    }
+    for (const spec of present) {
+      const windows = cpu.get(spec.name)!;
+      if (windows.length > 1) {
+        log(`${spec.name}: cpu_cores per window ${JSON.stringify(windows)}`);
+        out[spec.name] = { ...out[spec.name]!, cpu_cores: median(windows) };
+      }
     }
   } finally {
     await farm.stop();
     if (typeof receiver !== "string") await receiver.stop();
   }
   return out;
+}
+
+/** One more steady-state window of `spec`: started fresh, warmed up for two intervals, then measured. */
+async function steadyCpu(
+  spec: AgentSpec,
+  farm: TargetFarm,
+  receiver: Receiver,
+  opts: { targets: number; interval: number; steady: number; outage: number },
+  log: Log,
+): Promise<number | null> {
+  farm.reset();
+  const dir = mkdtempSync(join(tmpdir(), `bench-agent-${spec.name}-`));
+  const agent = await spec.start({
+    dir,
+    targets: farm.addresses,
+    writeUrl: receiver.writeUrl,
+    intervalSeconds: opts.interval,
+  });
+  try {
+    await sleep(2 * opts.interval * 1000);
+    const c0 = cpuSeconds(agent.pid);
+    const w0 = performance.now();
+    await sleep(opts.steady * 1000);
+    const cores = (cpuSeconds(agent.pid) - c0) / ((performance.now() - w0) / 1000);
+    log(`${spec.name}: ${cores.toFixed(3)} cores in another steady window`);
+    return Math.round(cores * 1000) / 1000;
+  } finally {
+    await agent.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The median of the numbers among `xs` (null when none). */
+function median(xs: readonly (number | null)[]): number | null {
+  const v = xs.filter((x): x is number => x !== null).sort((a, b) => a - b);
+  if (v.length === 0) return null;
+  const mid = v.length >> 1;
+  return v.length % 2 === 1 ? v[mid]! : Math.round(((v[mid - 1]! + v[mid]!) / 2) * 1000) / 1000;
 }
 
 async function measure(
