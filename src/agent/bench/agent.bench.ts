@@ -110,9 +110,24 @@ async function steadyCpu(
   spec: AgentSpec,
   farm: TargetFarm,
   receiver: Receiver,
-  opts: { targets: number; interval: number; steady: number; outage: number },
+  opts: BenchOptions,
   log: Log,
 ): Promise<number | null> {
+  const { agent, dir } = await startAgent(spec, farm, receiver, opts);
+  try {
+    const cores = await steadyWindow(agent.pid, opts);
+    log(`${spec.name}: ${cores.toFixed(3)} cores in another steady window`);
+    return Math.round(cores * 1000) / 1000;
+  } finally {
+    await agent.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+type BenchOptions = { targets: number; interval: number; steady: number; outage: number };
+
+/** Starts `spec` on a fresh directory against the farm (its answer counters reset) and the receiver. */
+async function startAgent(spec: AgentSpec, farm: TargetFarm, receiver: Receiver, opts: BenchOptions) {
   farm.reset();
   const dir = mkdtempSync(join(tmpdir(), `bench-agent-${spec.name}-`));
   const agent = await spec.start({
@@ -121,18 +136,19 @@ async function steadyCpu(
     writeUrl: receiver.writeUrl,
     intervalSeconds: opts.interval,
   });
-  try {
-    await sleep(2 * opts.interval * 1000);
-    const c0 = cpuSeconds(agent.pid);
-    const w0 = performance.now();
-    await sleep(opts.steady * 1000);
-    const cores = (cpuSeconds(agent.pid) - c0) / ((performance.now() - w0) / 1000);
-    log(`${spec.name}: ${cores.toFixed(3)} cores in another steady window`);
-    return Math.round(cores * 1000) / 1000;
-  } finally {
-    await agent.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  return { agent, dir };
+}
+
+/**
+ * CPU cores process `pid` uses over `opts.steady` seconds, after two intervals in which every
+ * target is scraped a few times.
+ */
+async function steadyWindow(pid: number, opts: BenchOptions): Promise<number> {
+  await sleep(2 * opts.interval * 1000);
+  const c0 = cpuSeconds(pid);
+  const w0 = performance.now();
+  await sleep(opts.steady * 1000);
+  return (cpuSeconds(pid) - c0) / ((performance.now() - w0) / 1000);
 }
 
 /** The median of the numbers among `xs` (null when none). */
@@ -147,18 +163,11 @@ async function measure(
   spec: AgentSpec,
   farm: TargetFarm,
   receiver: Receiver,
-  opts: { targets: number; interval: number; steady: number; outage: number },
+  opts: BenchOptions,
   log: Log,
 ): Promise<AgentFigures> {
-  farm.reset();
-  const dir = mkdtempSync(join(tmpdir(), `bench-agent-${spec.name}-`));
   const label = `bench_agent="${spec.name}"`;
-  const agent = await spec.start({
-    dir,
-    targets: farm.addresses,
-    writeUrl: receiver.writeUrl,
-    intervalSeconds: opts.interval,
-  });
+  const { agent, dir } = await startAgent(spec, farm, receiver, opts);
   let peak = 0;
   const watch = setInterval(() => {
     try {
@@ -168,12 +177,7 @@ async function measure(
     }
   }, 1_000);
   try {
-    // Let every target be scraped a few times before measuring.
-    await sleep(2 * opts.interval * 1000);
-    const c0 = cpuSeconds(agent.pid);
-    const w0 = performance.now();
-    await sleep(opts.steady * 1000);
-    const cpuCores = (cpuSeconds(agent.pid) - c0) / ((performance.now() - w0) / 1000);
+    const cpuCores = await steadyWindow(agent.pid, opts);
     log(`${spec.name}: ${cpuCores.toFixed(3)} cores in the steady state`);
 
     const b0 = dirBytes(agent.bufferDir);
