@@ -81,22 +81,6 @@ export class ByteBuffer {
     }
     this.length += n;
   }
-
-  /** Copies 8 bytes `src[at, at + 8)` (a float64's bits, which a copy keeps exactly). */
-  bytes8(src: Uint8Array, at: number): void {
-    this.ensure(8);
-    const buf = this.buf;
-    const p = this.length;
-    buf[p] = src[at]!;
-    buf[p + 1] = src[at + 1]!;
-    buf[p + 2] = src[at + 2]!;
-    buf[p + 3] = src[at + 3]!;
-    buf[p + 4] = src[at + 4]!;
-    buf[p + 5] = src[at + 5]!;
-    buf[p + 6] = src[at + 6]!;
-    buf[p + 7] = src[at + 7]!;
-    this.length = p + 8;
-  }
 }
 
 /** Bytes of `v` (a non-negative safe integer) as an unsigned varint. */
