@@ -51,9 +51,17 @@ export class ScrapeCache {
   #seriesCount = 0;
   #seenEntries = 0;
   #seenSeries = 0;
-  /** Series the previous scrape emitted, and those this scrape emitted so far (staleness-tracked only). */
-  #prev: TrackedSeries[] = [];
-  #cur: TrackedSeries[] = [];
+  /**
+   * Series the previous scrape emitted, and those this scrape emitted so far (staleness-tracked
+   * only): the first `#prevLength` and `#curLength` elements. The two arrays are swapped and
+   * overwritten, never emptied with `length = 0`, which would free their storage and make each
+   * scrape grow a new one that lives for exactly one interval — long enough to be promoted to the
+   * old generation, where it becomes garbage only a full mark-compact reclaims.
+   */
+  #prev: (TrackedSeries | undefined)[] = [];
+  #prevLength = 0;
+  #cur: (TrackedSeries | undefined)[] = [];
+  #curLength = 0;
 
   /** The entry for a raw series text, marked seen in this iteration; `undefined` on a miss. */
   get(raw: string): CacheEntry | undefined {
@@ -82,7 +90,7 @@ export class ScrapeCache {
     if (series.seenIter === this.iter) return false;
     series.seenIter = this.iter;
     this.#seenSeries++;
-    if (tracked) this.#cur.push(series);
+    if (tracked) this.#cur[this.#curLength++] = series;
     return true;
   }
 
@@ -91,16 +99,21 @@ export class ScrapeCache {
    * did not emit, flushes unseen entries when the body was not empty, and starts the next iteration.
    */
   succeeded(batch: BatchBuilder, t: number, emptyBody: boolean): void {
-    for (const s of this.#prev) if (s.seenIter !== this.iter) batch.pushStale(s.labels, t);
+    const prev = this.#prev;
+    for (let i = 0; i < this.#prevLength; i++) {
+      const s = prev[i]!;
+      if (s.seenIter !== this.iter) batch.pushStale(s.labels, t);
+    }
     this.#swap();
     this.#iterDone(!emptyBody);
   }
 
   /** Ends a failed scrape: every series of the previous scrape gets a stale marker at `t`. */
   failed(batch: BatchBuilder, t: number): void {
-    for (const s of this.#prev) batch.pushStale(s.labels, t);
-    this.#prev.length = 0;
-    this.#cur.length = 0;
+    const prev = this.#prev;
+    for (let i = 0; i < this.#prevLength; i++) batch.pushStale(prev[i]!.labels, t);
+    this.#prevLength = 0;
+    this.#curLength = 0;
     this.#iterDone(false);
   }
 
@@ -111,7 +124,7 @@ export class ScrapeCache {
 
   /** Series of the last scrape, for a loop taking over from this one (options changed). */
   lastSeries(): readonly TrackedSeries[] {
-    return this.#prev;
+    return this.#prev.slice(0, this.#prevLength) as TrackedSeries[];
   }
 
   /**
@@ -119,7 +132,7 @@ export class ScrapeCache {
    * across a configuration change still get stale markers and those which persist do not.
    */
   inherit(series: readonly TrackedSeries[]): void {
-    for (const s of series) this.#prev.push(this.#track(s.labels));
+    for (const s of series) this.#prev[this.#prevLength++] = this.#track(s.labels);
   }
 
   /** The series of final label set `labels`, added when new. */
@@ -157,11 +170,18 @@ export class ScrapeCache {
     }
   }
 
+  /**
+   * This scrape's series become the previous ones. Slots past the new length that still point at
+   * series are cleared, so that a shrunken target does not keep dropped series alive.
+   */
   #swap(): void {
     const prev = this.#prev;
     this.#prev = this.#cur;
-    prev.length = 0;
+    this.#prevLength = this.#curLength;
     this.#cur = prev;
+    this.#curLength = 0;
+    const next = this.#prev;
+    for (let i = this.#prevLength; i < next.length && next[i] !== undefined; i++) next[i] = undefined;
   }
 
   #iterDone(flush: boolean): void {
