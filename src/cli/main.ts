@@ -124,6 +124,8 @@ async function runAgent(args: readonly string[]): Promise<number> {
     );
   const config = loadConfig(agentConfigSchema, { file: values.config });
   const logger = stderrLogger((values["log-level"] ?? process.env.MIRADOR_LOG_LEVEL ?? "info") as LogLevel);
+  const { tuneAgentHeap } = await import("../agent/heap-tuning.js");
+  tuneAgentHeap();
   const { Agent } = await import("../agent/index.js");
   const agent = new Agent(config, logger);
   await agent.start();
