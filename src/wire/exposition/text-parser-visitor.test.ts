@@ -20,6 +20,13 @@ const SEEDS: readonly [string, boolean][] = [
     true,
   ],
   ['# TYPE h histogram\nh_bucket{le="1"} 0\nh_bucket{le="+Inf"} 2\nh_count 2\nh_sum 3.5\n# EOF\n', true],
+  // Comment lines around the shortcut for "# HELP name …" and "# TYPE name type": no help text,
+  // colons, quoted names, other spacing, other keywords, a trailing blank after the type.
+  [
+    '# HELP a:b\n# TYPE a:b gauge\na:b 1\n#  HELP c x\n# TYPE\tc summary\n# HELP "d.e" y z\n# TYPE d gauge \n# note\n#HELP q\nc 2\n',
+    false,
+  ],
+  ["# HELP a x\n# TYPE a gaugehistogram\n# UNIT a s\n# HELP b\n# TYPE b info\nb_info 1\n# EOF\n", true],
 ];
 
 const mutation = fc.record({

@@ -194,6 +194,7 @@ class TextParser implements SeriesLabels {
   /** Parses what follows a `#`: HELP, TYPE, UNIT, EOF, or a plain comment (ignored). */
   #parseComment(start: number, end: number): boolean {
     const text = this.#text;
+    if (!this.#keepMetadata && this.#commentNeedsNothing(start, end)) return false;
     const kwStart = skipBlanks(text, start, end);
     let i = kwStart;
     while (i < end && isUpper(text.charCodeAt(i))) i++;
@@ -207,7 +208,7 @@ class TextParser implements SeriesLabels {
 
     i = skipBlanks(text, i, end);
     const nameStart = i;
-    i = this.#metricNameToken(i, end, `metric name after "# ${keyword}"`, this.#keepMetadata);
+    i = this.#metricNameToken(i, end, keyword, this.#keepMetadata);
     if (i < end && !isBlank(text.charCodeAt(i))) {
       this.#fail(`expected a blank after the metric name in "# ${keyword}", found ${describe(text, i, end)}`);
     }
@@ -247,6 +248,37 @@ class TextParser implements SeriesLabels {
     }
     if (this.#keepMetadata) this.#metadataFor(this.#nameText(nameStart, nameStop)).type = type;
     return false;
+  }
+
+  /**
+   * Whether the comment after `#` at `[start, end)` is `␠HELP␠<plain name>[␠…]` or
+   * `␠TYPE␠<plain name>␠<known type>` — what nearly every exposition writes — which a parse that
+   * keeps no metadata accepts without reading further. Anything else (other spacing, quoted names,
+   * other keywords, errors) goes through the full comment parse; this only takes a shortcut to the
+   * same result (the visiting property tests hold both to the full parse).
+   */
+  #commentNeedsNothing(start: number, end: number): boolean {
+    const text = this.#text;
+    const k = start + 1;
+    if (text.charCodeAt(start) !== SPACE || text.charCodeAt(k + 4) !== SPACE || k + 5 >= end) return false;
+    const c = text.charCodeAt(k);
+    let help: boolean;
+    if (c === 72 /* H */) {
+      if (text.charCodeAt(k + 1) !== 69 || text.charCodeAt(k + 2) !== 76 || text.charCodeAt(k + 3) !== 80)
+        return false;
+      help = true;
+    } else if (c === 84 /* T */) {
+      if (text.charCodeAt(k + 1) !== 89 || text.charCodeAt(k + 2) !== 80 || text.charCodeAt(k + 3) !== 69)
+        return false;
+      help = false;
+    } else {
+      return false;
+    }
+    const n0 = k + 5;
+    if (!isNameStart(text.charCodeAt(n0))) return false;
+    const n1 = nameEnd(text, n0 + 1, end, true);
+    if (help) return n1 === end || isBlank(text.charCodeAt(n1));
+    return n1 + 1 < end && text.charCodeAt(n1) === SPACE && isKnownType(text, n1 + 1, end, this.#om);
   }
 
   /** The metric name of a comment line at `[start, stop)`: `#str`, or the plain name's text. */
@@ -501,19 +533,19 @@ class TextParser implements SeriesLabels {
   }
 
   /**
-   * Reads a metric name, plain or quoted, at `start`; stores it in `#str` and returns the position
-   * after it. `what` names the expectation in the error.
+   * Reads the metric name, plain or quoted, of a `# keyword` line at `start`; stores it in `#str`
+   * (a plain name only when `keep`) and returns the position after it.
    */
-  #metricNameToken(start: number, end: number, what: string, keep = true): number {
+  #metricNameToken(start: number, end: number, keyword: string, keep: boolean): number {
     const text = this.#text;
     if (start < end && text.charCodeAt(start) === QUOTE) {
       const i = this.#quoted(start, end);
-      if (this.#str === "") this.#fail(`expected ${what}, found ""`);
+      if (this.#str === "") this.#fail(`expected metric name after "# ${keyword}", found ""`);
       return i;
     }
     let i = start;
     if (i >= end || !isNameStart(text.charCodeAt(i)))
-      this.#fail(`expected ${what}, found ${describe(text, i, end)}`);
+      this.#fail(`expected metric name after "# ${keyword}", found ${describe(text, i, end)}`);
     i = nameEnd(text, i + 1, end, true);
     this.#str = keep ? text.slice(start, i) : "";
     return i;
