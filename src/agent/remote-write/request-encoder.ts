@@ -54,6 +54,8 @@ export class RequestEncoder {
   #maxT = Number.NEGATIVE_INFINITY;
   /** Largest sample timestamp of the last request encoded (Unix ms), for the sharding delay. */
   maxTimestamp = Number.NEGATIVE_INFINITY;
+  /** A view of the output buffer (replaced when the buffer grows). */
+  #view: DataView | undefined;
 
   /** Encodes `slices` as the given version. */
   encode(version: RemoteWriteVersion, slices: readonly Slice[]): Uint8Array {
@@ -69,6 +71,7 @@ export class RequestEncoder {
       const { rec, order } = sl;
       const { body, sampleSeries, timestamps } = rec;
       const { labelStart, seriesStart, labelRefs } = rec;
+      const bodyView = new DataView(body.buffer, body.byteOffset, body.byteLength);
       let i = sl.from;
       while (i < sl.to) {
         const s = sampleSeries[order[i]!]!;
@@ -90,11 +93,11 @@ export class RequestEncoder {
         out.byte(0x0a); // WriteRequest.timeseries = 1
         out.uvarint(size);
         const buf = out.buf;
+        const view = this.#viewOf(buf);
         let p = out.length;
         for (let k = r0; k < r1; k++) {
           const l = labelRefs[k]!;
-          const end = labelStart[l + 1]!;
-          for (let q = labelStart[l]!; q < end; q++) buf[p++] = body[q]!;
+          p = copyBytes(buf, view, p, body, bodyView, labelStart[l]!, labelStart[l + 1]!);
         }
         out.length = this.#samples(buf, p, rec, order, i, j);
         i = j;
@@ -102,6 +105,15 @@ export class RequestEncoder {
     }
     this.maxTimestamp = this.#maxT;
     return out.buf.subarray(0, out.length);
+  }
+
+  #viewOf(buf: Uint8Array): DataView {
+    let v = this.#view;
+    if (v === undefined || v.buffer !== buf.buffer) {
+      v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+      this.#view = v;
+    }
+    return v;
   }
 
   /** An `io.prometheus.write.v2.Request`: the symbol table, then one TimeSeries per run of samples of a series. */
@@ -252,4 +264,31 @@ function wireTs(t: number): number {
   if (Number.isSafeInteger(t)) return t;
   if (Number.isNaN(t)) return 0;
   return Math.max(Number.MIN_SAFE_INTEGER, Math.min(Number.MAX_SAFE_INTEGER, Math.trunc(t)));
+}
+
+/**
+ * Copies `src[a, e)` to `dst[p]` (which has room) and returns the end. Label fields are short
+ * (mostly 15–60 bytes): a byte loop costs about 3 ns a byte and `set` on a subarray allocates, so
+ * whole words go through the views as 32-bit integers, which no float conversion can alter.
+ */
+function copyBytes(
+  dst: Uint8Array,
+  dstView: DataView,
+  p: number,
+  src: Uint8Array,
+  srcView: DataView,
+  a: number,
+  e: number,
+): number {
+  for (; a + 8 <= e; a += 8, p += 8) {
+    dstView.setInt32(p, srcView.getInt32(a, true), true);
+    dstView.setInt32(p + 4, srcView.getInt32(a + 4, true), true);
+  }
+  if (a + 4 <= e) {
+    dstView.setInt32(p, srcView.getInt32(a, true), true);
+    a += 4;
+    p += 4;
+  }
+  while (a < e) dst[p++] = src[a++]!;
+  return p;
 }
