@@ -43,6 +43,8 @@ export interface DecodedRecord {
    * decoder): label `k` is `body[labelStart[k], labelStart[k + 1])`.
    */
   readonly body: Uint8Array;
+  /** A view of `body`, made once per record, for copying its bytes a word at a time. */
+  readonly bodyView: DataView;
   readonly labelStart: Uint32Array;
   /** The labels of series `s` are `labelRefs[seriesStart[s], seriesStart[s + 1])`, in name order. */
   readonly seriesStart: Uint32Array;
@@ -343,7 +345,8 @@ export function decodeRecord(payload: Uint8Array): DecodedRecord {
   const valueBytes = new Uint8Array(values.buffer);
   readColumn(r, valueBytes, samples);
   if (r.pos !== raw.length) throw new RangeError("record: trailing bytes");
-  return { samples, series: nSeries, ...labels, sampleSeries, timestamps, values, valueBytes };
+  const bodyView = new DataView(labels.body.buffer, labels.body.byteOffset, labels.body.byteLength);
+  return { samples, series: nSeries, ...labels, bodyView, sampleSeries, timestamps, values, valueBytes };
 }
 
 /** The label table and series of a record, as `DecodedRecord` holds them. */

@@ -70,8 +70,7 @@ export class RequestEncoder {
     for (const sl of slices) {
       const { rec, order } = sl;
       const { body, sampleSeries, timestamps } = rec;
-      const { labelStart, seriesStart, labelRefs } = rec;
-      const bodyView = new DataView(body.buffer, body.byteOffset, body.byteLength);
+      const { labelStart, seriesStart, labelRefs, bodyView } = rec;
       let i = sl.from;
       while (i < sl.to) {
         const s = sampleSeries[order[i]!]!;
