@@ -208,7 +208,7 @@ class TextParser implements SeriesLabels {
 
     i = skipBlanks(text, i, end);
     const nameStart = i;
-    i = this.#metricNameToken(i, end, keyword, this.#keepMetadata);
+    i = this.#metricNameToken(i, end, keyword);
     if (i < end && !isBlank(text.charCodeAt(i))) {
       this.#fail(`expected a blank after the metric name in "# ${keyword}", found ${describe(text, i, end)}`);
     }
@@ -261,23 +261,12 @@ class TextParser implements SeriesLabels {
     const text = this.#text;
     const k = start + 1;
     if (text.charCodeAt(start) !== SPACE || text.charCodeAt(k + 4) !== SPACE || k + 5 >= end) return false;
-    const c = text.charCodeAt(k);
-    let help: boolean;
-    if (c === 72 /* H */) {
-      if (text.charCodeAt(k + 1) !== 69 || text.charCodeAt(k + 2) !== 76 || text.charCodeAt(k + 3) !== 80)
-        return false;
-      help = true;
-    } else if (c === 84 /* T */) {
-      if (text.charCodeAt(k + 1) !== 89 || text.charCodeAt(k + 2) !== 80 || text.charCodeAt(k + 3) !== 69)
-        return false;
-      help = false;
-    } else {
-      return false;
-    }
+    const keyword = keywordAt(text, k, k + 4);
+    if (keyword !== "HELP" && keyword !== "TYPE") return false;
     const n0 = k + 5;
     if (!isNameStart(text.charCodeAt(n0))) return false;
     const n1 = nameEnd(text, n0 + 1, end, true);
-    if (help) return n1 === end || isBlank(text.charCodeAt(n1));
+    if (keyword === "HELP") return n1 === end || isBlank(text.charCodeAt(n1));
     return n1 + 1 < end && text.charCodeAt(n1) === SPACE && isKnownType(text, n1 + 1, end, this.#om);
   }
 
@@ -534,9 +523,9 @@ class TextParser implements SeriesLabels {
 
   /**
    * Reads the metric name, plain or quoted, of a `# keyword` line at `start`; stores it in `#str`
-   * (a plain name only when `keep`) and returns the position after it.
+   * (a plain name only when metadata is kept) and returns the position after it.
    */
-  #metricNameToken(start: number, end: number, keyword: string, keep: boolean): number {
+  #metricNameToken(start: number, end: number, keyword: string): number {
     const text = this.#text;
     if (start < end && text.charCodeAt(start) === QUOTE) {
       const i = this.#quoted(start, end);
@@ -547,7 +536,7 @@ class TextParser implements SeriesLabels {
     if (i >= end || !isNameStart(text.charCodeAt(i)))
       this.#fail(`expected metric name after "# ${keyword}", found ${describe(text, i, end)}`);
     i = nameEnd(text, i + 1, end, true);
-    this.#str = keep ? text.slice(start, i) : "";
+    this.#str = this.#keepMetadata ? text.slice(start, i) : "";
     return i;
   }
 
@@ -646,16 +635,21 @@ function isNameStart(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === UNDERSCORE || c === COLON;
 }
 
-/** The comment keyword `text[start, end)` as a constant (`""` for any other word), without a substring. */
+/**
+ * The comment keyword `text[start, end)` as a constant (`""` for any other word), compared
+ * character by character: no substring, and no `startsWith` call per candidate.
+ */
 function keywordAt(text: string, start: number, end: number): string {
   const n = end - start;
-  if (n === 4) {
-    if (text.startsWith("HELP", start)) return "HELP";
-    if (text.startsWith("TYPE", start)) return "TYPE";
-    if (text.startsWith("UNIT", start)) return "UNIT";
-  } else if (n === 3 && text.startsWith("EOF", start)) {
-    return "EOF";
-  }
+  const c0 = text.charCodeAt(start);
+  const c1 = text.charCodeAt(start + 1);
+  const c2 = text.charCodeAt(start + 2);
+  if (n === 3) return c0 === 69 && c1 === 79 && c2 === 70 ? "EOF" : "";
+  if (n !== 4) return "";
+  const c3 = text.charCodeAt(start + 3);
+  if (c0 === 72 && c1 === 69 && c2 === 76 && c3 === 80) return "HELP";
+  if (c0 === 84 && c1 === 89 && c2 === 80 && c3 === 69) return "TYPE";
+  if (c0 === 85 && c1 === 78 && c2 === 73 && c3 === 84) return "UNIT";
   return "";
 }
 
