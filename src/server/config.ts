@@ -45,6 +45,22 @@ export const agentConfigSchema = z
     /** The seed gateway's remote-write URL (https with `tls`; http only for tests and benchmarks). */
     remote_write_url: z.string().url(),
     tls: tlsFiles.optional(),
+    /**
+     * The seed's control channel on the gateway (docs/api/agent-protocol.md): configuration pushed
+     * from the registry, heartbeats and certificate renewal. On by default when `remote_write_url` is
+     * https; `url` defaults to the origin of `remote_write_url`.
+     */
+    control: z
+      .strictObject({
+        enabled: z.boolean().optional(),
+        url: z.string().url().optional(),
+        /** How long one config request waits for a change (long-poll). */
+        poll_wait: duration.prefault("25s"),
+        heartbeat_interval: duration.prefault("15s"),
+        /** Renew the client certificate when less than this fraction of its lifetime is left. */
+        renew_fraction: z.number().gt(0).lt(1).default(1 / 3),
+      })
+      .prefault({}),
     /** Where the agent keeps what it has not delivered yet (`<data_dir>/queue/metrics`). */
     data_dir: z.string().default("data/agent"),
     /** The agent's own HTTP port (its /metrics and health); 0 picks a free one. */
@@ -156,6 +172,31 @@ export const serverConfigSchema = z.strictObject({
       hosts: z.array(z.string()).default(["localhost", "127.0.0.1"]),
       /** Where to forward writes when the metrics role runs in another process (its /api/v1/push URL). */
       forward_url: z.string().url().optional(),
+      /** Lifetime of the gateway's serving certificate; it is renewed when a third is left. */
+      serving_cert_lifetime: duration.prefault("90d"),
+      /** Limits of every cluster unless the registry sets others for it (0 = unlimited). */
+      default_limits: z
+        .strictObject({
+          samples_per_second: z.number().min(0).default(50_000),
+          samples_burst: z.number().int().min(0).default(500_000),
+          log_bytes_per_second: z
+            .number()
+            .min(0)
+            .default(4 * MiB),
+          log_bytes_burst: z
+            .number()
+            .int()
+            .min(0)
+            .default(16 * MiB),
+          max_body_bytes: z
+            .number()
+            .int()
+            .min(0)
+            .default(16 * MiB),
+        })
+        .prefault({}),
+      /** Longest `Retry-After` the gateway asks for while a cluster stays over its limits. */
+      max_retry_after: duration.prefault("60s"),
     })
     .prefault({}),
   metrics: z
@@ -225,8 +266,23 @@ export const serverConfigSchema = z.strictObject({
     .prefault({}),
   registry: z
     .strictObject({
-      /** Lifetime of issued agent certificates. */
+      /** Lifetime of issued agent certificates; agents renew theirs when a third is left. */
       client_cert_lifetime: duration.prefault("90d"),
+      /**
+       * A CA the admin supplies (PEM certificate and ECDSA P-256 key, key file mode 0600), used
+       * instead of the one the seed creates under `<data_dir>/registry/ca/`. Give both or neither.
+       */
+      ca_cert_file: z.string().optional(),
+      ca_key_file: z.string().optional(),
+      /** How long a removed cluster's data, rules and alert config are kept before deletion. */
+      removal_grace: duration.prefault("24h"),
+      /** How often scheduled revocations and deletions are carried out. */
+      janitor_interval: duration.prefault("10s"),
+      /** This seed's name in a fleet of seeds; new clusters are registered to it. */
+      seed_name: z.string().min(1).default("local"),
+    })
+    .refine((r) => (r.ca_cert_file === undefined) === (r.ca_key_file === undefined), {
+      message: "give both ca_cert_file and ca_key_file, or neither",
     })
     .prefault({}),
   demo: z
