@@ -211,7 +211,11 @@ export interface RegistryService {
    */
   rotateCertificates(cluster: string, revokeAfterMs?: number): Promise<Cluster>;
   /** Revokes one certificate (`serial`) or all of the cluster's (undefined) now. */
-  revokeCertificates(cluster: string, serial?: string, reason?: RevocationReason): Promise<CertificateRecord[]>;
+  revokeCertificates(
+    cluster: string,
+    serial?: string,
+    reason?: RevocationReason,
+  ): Promise<CertificateRecord[]>;
   /**
    * Signs a certificate request (PKCS#10 PEM) of a connected agent: the subject is set to
    * `cluster` whatever the request says; only the public key is taken from it.

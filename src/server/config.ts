@@ -58,7 +58,11 @@ export const agentConfigSchema = z
         poll_wait: duration.prefault("25s"),
         heartbeat_interval: duration.prefault("15s"),
         /** Renew the client certificate when less than this fraction of its lifetime is left. */
-        renew_fraction: z.number().gt(0).lt(1).default(1 / 3),
+        renew_fraction: z
+          .number()
+          .gt(0)
+          .lt(1)
+          .default(1 / 3),
       })
       .prefault({}),
     /** Where the agent keeps what it has not delivered yet (`<data_dir>/queue/metrics`). */
