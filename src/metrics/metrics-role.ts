@@ -133,6 +133,17 @@ export class MetricsRole implements Role {
     this.#running = true;
   }
 
+  /**
+   * Deletes everything stored for `tenant`: its TSDB (head, WAL, blocks), metric metadata and
+   * exemplars. The registry calls it when a removed cluster's grace period ends.
+   */
+  async deleteTenant(tenant: string): Promise<void> {
+    await this.storage.deleteTenant(tenant);
+    await this.metadata.deleteTenant(tenant);
+    this.exemplars.deleteTenant(tenant);
+    this.env.logger.info("deleted the data of a removed cluster", { role: "metrics", tenant });
+  }
+
   /** Writes the metadata snapshots of tenants whose metadata changed, after any snapshot under way. */
   #snapshotMetadata(): Promise<void> {
     this.#snapshotting = this.#snapshotting

@@ -149,6 +149,11 @@ export class ExemplarStore {
 
   constructor(private readonly limits: TenantLimits) {}
 
+  /** Forgets every exemplar of `tenant`. */
+  deleteTenant(tenant: string): void {
+    this.#tenants.delete(tenant);
+  }
+
   /** Keeps one exemplar of `series` for `tenant`. `value` is float64; `t` Unix ms. */
   append(tenant: string, series: Labels, labels: Labels, value: number, t: number): ExemplarOutcome {
     let ring = this.#tenants.get(tenant);

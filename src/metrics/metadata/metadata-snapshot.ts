@@ -1,4 +1,4 @@
-import { mkdir, open, readdir, readFile, rename } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 
 /**
@@ -39,6 +39,11 @@ export async function writeSnapshot(
   } finally {
     await d.close();
   }
+}
+
+/** Removes `tenant`'s snapshot from `dir`, if there is one. */
+export async function deleteSnapshot(dir: string, tenant: string): Promise<void> {
+  await rm(join(dir, encodeURIComponent(tenant) + SUFFIX), { force: true });
 }
 
 /**

@@ -104,6 +104,18 @@ describe("MetadataStore", () => {
     await s.snapshot();
     expect(await readdir(dir)).toEqual(["b.json"]);
   });
+
+  it("forgets a deleted tenant and removes its snapshot", async () => {
+    const dir = await tempDir();
+    const s = new MetadataStore(limits, dir);
+    s.set("a", "up", md("gauge"));
+    s.set("b", "up", md("gauge"));
+    await s.snapshot();
+    await s.deleteTenant("a");
+    expect(s.query(["a"], all)).toEqual([]);
+    expect(s.query(["b"], all)).toEqual([["up", [md("gauge")]]]);
+    expect(await readdir(dir)).toEqual(["b.json"]);
+  });
 });
 
 describe("metricTypeName", () => {

@@ -1,5 +1,5 @@
 import type { TenantLimits } from "../limits/index.js";
-import { readSnapshots, type SnapshotEntry, writeSnapshot } from "./metadata-snapshot.js";
+import { deleteSnapshot, readSnapshots, type SnapshotEntry, writeSnapshot } from "./metadata-snapshot.js";
 
 /** One metric family's metadata, as `/api/v1/metadata` shows it. */
 export interface MetricMetadata {
@@ -133,6 +133,12 @@ export class MetadataStore {
       evict(t, this.limits.for(tenant).max_metadata_families);
       this.#tenants.set(tenant, t);
     }
+  }
+
+  /** Forgets `tenant`'s metadata and removes its snapshot. */
+  async deleteTenant(tenant: string): Promise<void> {
+    this.#tenants.delete(tenant);
+    if (this.dir !== undefined) await deleteSnapshot(this.dir, tenant);
   }
 
   /** Writes the snapshot of every tenant that changed since its last one; resolves once they are durable. */

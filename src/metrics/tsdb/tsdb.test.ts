@@ -160,6 +160,32 @@ function parse(text: string): Labels {
   return L({ __name__: m[1]!, s: m[2]! });
 }
 
+describe("TSDB tenant deletion", () => {
+  it("deletes one tenant's data, leaves the others, and stays deleted across a reopen", async () => {
+    const dir = await tempDir();
+    const a = await openStore(dir);
+    for (const t of ["gone", "kept"]) {
+      const app = a.appender(newCtx([t]));
+      for (let i = 0; i < 20; i++) app.append(L({ __name__: "m", i: String(i % 2) }), 1000 * i, i);
+      await app.commit();
+    }
+    await a.maintain(true);
+    const kept = await dump(a, newCtx(["kept"]));
+    await a.deleteTenant("gone");
+    expect(await dump(a, newCtx(["gone"]))).toEqual([]);
+    expect(await dump(a, newCtx(["kept"]))).toEqual(kept);
+    expect(await readdir(join(dir, "tsdb"))).toEqual(["kept"]);
+    await a.close();
+    const b = await openStore(dir);
+    expect(b.stats().map((s) => s.tenant)).toEqual(["kept"]);
+    // A later write starts the tenant afresh.
+    const app = b.appender(newCtx(["gone"]));
+    app.append(L({ __name__: "m" }), 1, 1);
+    await app.commit();
+    expect(await dump(b, newCtx(["gone"]))).toEqual([["m", [[1, 4607182418800017408n]]]]);
+  });
+});
+
 describe("TSDB series limits", () => {
   it("refuses a new series past the limit, counts again after a rollback, and replays within it", async () => {
     const dir = await tempDir();

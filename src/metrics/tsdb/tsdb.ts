@@ -1,4 +1,4 @@
-import { readdir } from "node:fs/promises";
+import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Ctx } from "../../model/context.js";
 import { DEFAULT_LIMITS, SeriesLimiter, TenantLimits } from "../limits/index.js";
@@ -120,6 +120,18 @@ export class TSDB implements Appendable, Queryable {
     }
     if (first !== undefined) throw first;
     return out;
+  }
+
+  /**
+   * Deletes everything `tenant` stored: closes its head (after commits and maintenance in flight)
+   * and removes its directory. A later write starts the tenant afresh. The registry calls this when
+   * a removed cluster's grace period ends.
+   */
+  async deleteTenant(tenant: string): Promise<void> {
+    const db = this.#tenants.get(tenant);
+    this.#tenants.delete(tenant);
+    await db?.close();
+    await rm(join(this.dataDir, "tsdb", tenantDir(tenant)), { recursive: true, force: true });
   }
 
   /** Waits for commits and maintenance in flight, then closes every tenant. Idempotent. */
