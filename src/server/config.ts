@@ -54,15 +54,25 @@ export const agentConfigSchema = z
       .strictObject({
         enabled: z.boolean().optional(),
         url: z.string().url().optional(),
-        /** How long one config request waits for a change (long-poll). */
-        poll_wait: duration.prefault("25s"),
-        heartbeat_interval: duration.prefault("15s"),
+        /** How long one config request waits for a change (long-poll); the gateway holds one at most 60 s. */
+        poll_wait: duration
+          .pipe(z.number().max(60_000, { error: "control.poll_wait must be at most 60s" }))
+          .prefault("25s"),
+        /** How often the agent reports to the seed (and checks its certificate's remaining lifetime). */
+        heartbeat_interval: duration
+          .pipe(z.number().min(1_000, { error: "control.heartbeat_interval must be at least 1s" }))
+          .prefault("15s"),
         /** Renew the client certificate when less than this fraction of its lifetime is left. */
         renew_fraction: z
           .number()
           .gt(0)
           .lt(1)
           .default(1 / 3),
+        /**
+         * Run the scrape jobs the seed pushes. Off for the per-node agents of a DaemonSet, so that
+         * cluster-wide jobs run once per cluster (in the cluster agent), not once per node.
+         */
+        scrape_configs: z.boolean().default(true),
       })
       .prefault({}),
     /** Where the agent keeps what it has not delivered yet (`<data_dir>/queue/metrics`). */

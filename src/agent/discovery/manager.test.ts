@@ -145,6 +145,64 @@ describe("TargetManager", () => {
     expect(calls).toEqual([["a", []]]);
   });
 
+  it("setJobs restarts changed jobs, stops removed ones, starts new ones and leaves the rest alone", async () => {
+    const [fa, fb, fb2, fc] = [
+      new FakeDiscoverer([group("g", "a:1")]),
+      new FakeDiscoverer([group("g", "b:1")]),
+      new FakeDiscoverer([group("g", "b:1")]),
+      new FakeDiscoverer([group("g", "c:1")]),
+    ];
+    const a = jobConfig({ job_name: "a", kubernetes_sd_configs: k8s });
+    const { manager, calls } = setup(
+      [
+        a,
+        jobConfig({ job_name: "b", kubernetes_sd_configs: k8s }),
+        jobConfig({ job_name: "gone", static_configs: [{ targets: ["g:1"] }] }),
+      ],
+      [fa, fb, fb2, fc],
+    );
+    await manager.start();
+    calls.length = 0;
+    await manager.setJobs([
+      jobConfig({ job_name: "a", kubernetes_sd_configs: k8s }),
+      jobConfig({ job_name: "b", kubernetes_sd_configs: k8s, scrape_interval: "30s" }),
+      jobConfig({ job_name: "c", kubernetes_sd_configs: k8s }),
+    ]);
+    // Removed: reported empty. Changed: reported even though its target's address is the same. New: reported.
+    expect(calls).toEqual([
+      ["gone", []],
+      ["b", ["b:1"]],
+      ["c", ["c:1"]],
+    ]);
+    expect([fa.stopped, fb.stopped, fb2.stopped, fc.stopped]).toEqual([false, true, false, false]);
+    expect(manager.targets("b")[0]?.intervalMs).toBe(30_000);
+    expect([...manager.counts().keys()]).toEqual(["a", "b", "c"]);
+
+    // The replaced discoverer is not heard any more; the others are.
+    await vi.advanceTimersByTimeAsync(5_000);
+    fb.push("old:1");
+    fb2.push("b:2");
+    fa.push("a:2");
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(calls.slice(3)).toEqual([
+      ["b", ["b:2"]],
+      ["a", ["a:2"]],
+    ]);
+    await manager.stop();
+    expect([fa.stopped, fb2.stopped, fc.stopped]).toEqual([true, true, true]);
+  });
+
+  it("setJobs refuses a name given twice and changes nothing", async () => {
+    const fake = new FakeDiscoverer([group("g", "x:1")]);
+    const { manager, calls } = setup([jobConfig({ job_name: "a", kubernetes_sd_configs: k8s })], [fake]);
+    await manager.start();
+    const j = jobConfig({ job_name: "b", static_configs: [{ targets: ["y:1"] }] });
+    await expect(manager.setJobs([j, j])).rejects.toThrow(/"b" given twice/);
+    expect(calls).toEqual([["a", ["x:1"]]]);
+    expect(fake.stopped).toBe(false);
+    await manager.stop();
+  });
+
   it("removes duplicate targets and counts dropped and invalid ones", async () => {
     const lines: string[] = [];
     const logger = new Logger({ pretty: false, write: (l) => lines.push(l) }, "warn");

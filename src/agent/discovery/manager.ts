@@ -65,7 +65,7 @@ export interface TargetManagerOptions {
   /**
    * Called with a job's complete list of targets, in discovery order, without duplicates: once
    * for every job when `start` has started the discoverers, then whenever the list changes (by
-   * key). The receiver diffs by `key`: a key it knows is the same target (keep its scrape loop),
+   * key); `setJobs` adds one call per job it changes, adds or removes (removed: an empty list). The receiver diffs by `key`: a key it knows is the same target (keep its scrape loop),
    * a key it lacks is new, a key no longer listed is gone. Called synchronously from the
    * manager's timers or a discoverer's update; never after `stop` resolves. An exception thrown
    * here is logged, not propagated.
@@ -90,6 +90,8 @@ export const DEFAULT_UPDATE_INTERVAL_MS = 5_000;
 /** One job's discoverers, their latest groups, and its throttle. */
 interface JobState {
   readonly job: TargetJob;
+  /** The job's configuration as JSON: a job whose JSON changes is restarted by `setJobs`. */
+  readonly fingerprint: string;
   readonly discoverers: Discoverer[];
   /** The latest full list of groups of each discoverer, by its position in `discoverers`. */
   readonly groups: (readonly TargetGroup[])[];
@@ -102,6 +104,8 @@ interface JobState {
   /** Running from a recompute until `updateIntervalMs` later; updates meanwhile wait for its end. */
   cooldown: NodeJS.Timeout | undefined;
   dirty: boolean;
+  /** Replaced or removed by `setJobs`: its discoverers' updates are ignored from then on. */
+  closed: boolean;
 }
 
 /**
@@ -118,14 +122,21 @@ interface JobState {
  * end; an update after a quiet spell is handled at once. (Prometheus ticks every 5 s instead;
  * this keeps its bound on the rate without its delay.)
  *
- * Lifecycle: `start` once, `stop` once; `stop` stops every discoverer and resolves when no more
- * `onTargets` calls will come.
+ * The job set can be replaced while running ({@link setJobs}): only the jobs that changed are
+ * restarted.
+ *
+ * Lifecycle: `start` once, `setJobs` any number of times after it, `stop` once; `stop` stops every
+ * discoverer and resolves when no more `onTargets` calls will come.
  */
 export class TargetManager {
   readonly #jobs = new Map<string, JobState>();
   readonly #onTargets: TargetManagerOptions["onTargets"];
   readonly #log: Logger;
   readonly #intervalMs: number;
+  readonly #factories: DiscovererFactories;
+  readonly #baseDir: string | undefined;
+  /** The last `setJobs` (they run one at a time; `stop` waits for it). */
+  #setting: Promise<void> = Promise.resolve();
   #started = false;
   #stopped = false;
 
@@ -133,27 +144,10 @@ export class TargetManager {
     this.#onTargets = opts.onTargets;
     this.#log = (opts.logger ?? nopLogger).child({ component: "target-manager" });
     this.#intervalMs = opts.updateIntervalMs ?? DEFAULT_UPDATE_INTERVAL_MS;
-    const factories: DiscovererFactories = { ...BUILTIN_DISCOVERER_FACTORIES, ...opts.factories };
-    for (const cfg of opts.jobs) {
-      if (this.#jobs.has(cfg.job_name))
-        throw new Error(`TargetManager: job ${JSON.stringify(cfg.job_name)} given twice`);
-      const ctx: DiscoveryContext = {
-        job: cfg.job_name,
-        logger: this.#log.child({ job: cfg.job_name }),
-        baseDir: opts.baseDir,
-      };
-      this.#jobs.set(cfg.job_name, {
-        job: targetJob(cfg),
-        discoverers: discoverersOf(cfg, factories, ctx),
-        groups: [],
-        targets: [],
-        counts: { active: 0, dropped: 0, invalid: 0 },
-        emitted: undefined,
-        reasons: new Set(),
-        cooldown: undefined,
-        dirty: false,
-      });
-    }
+    this.#factories = { ...BUILTIN_DISCOVERER_FACTORIES, ...opts.factories };
+    this.#baseDir = opts.baseDir;
+    checkUnique(opts.jobs);
+    for (const cfg of opts.jobs) this.#jobs.set(cfg.job_name, this.#newState(cfg));
   }
 
   /**
@@ -162,44 +156,128 @@ export class TargetManager {
    */
   async start(): Promise<void> {
     if (this.#started) throw new Error("TargetManager: start called twice");
-    const starts: Promise<void>[] = [];
-    for (const [name, state] of this.#jobs) {
-      state.discoverers.forEach((d, slot) => {
-        state.groups[slot] = [];
-        const onUpdate = (groups: readonly TargetGroup[]) => {
-          if (this.#stopped) return;
-          state.groups[slot] = groups;
-          this.#request(state);
-        };
-        starts.push(
-          d.start(onUpdate).catch((err: unknown) => {
-            this.#log.error("service discovery failed to start", { job: name, err });
-          }),
-        );
-      });
-    }
-    await Promise.all(starts);
+    await Promise.all([...this.#jobs.values()].map((state) => this.#startDiscoverers(state)));
     if (this.#stopped) return;
     this.#started = true;
     for (const state of this.#jobs.values()) this.#recompute(state);
   }
 
-  /** Stops every discoverer and timer. */
+  /**
+   * Replaces the job set (names unique, intervals settled), changing only what differs:
+   *
+   * - a job no longer listed has its discoverers stopped and is reported once with an empty list
+   *   (before this resolves), then never again;
+   * - a job whose configuration changed (compared as JSON) gets new discoverers in place of the old
+   *   ones, and is reported once they started, even when its target keys stayed the same (the
+   *   receiver applies the new settings);
+   * - a new job is started and reported like a job at `start`;
+   * - an unchanged job keeps its discoverers, targets and throttle: no report, no gap.
+   *
+   * Resolves after the reports of new and changed jobs. Calls run one after another; only after
+   * `start` resolved. Rejects when a name is given twice (nothing is changed then).
+   */
+  setJobs(jobs: readonly CompleteScrapeConfig[]): Promise<void> {
+    if (!this.#started) return Promise.reject(new Error("TargetManager: setJobs before start"));
+    try {
+      checkUnique(jobs);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const run = this.#setting.then(() => this.#setJobs(jobs));
+    this.#setting = run.catch(() => {});
+    return run;
+  }
+
+  /** Stops every discoverer and timer (after a `setJobs` in progress). */
   async stop(): Promise<void> {
     this.#stopped = true;
-    const stops: Promise<void>[] = [];
+    await this.#setting;
+    await Promise.all([...this.#jobs.values()].map((state) => this.#close(state)));
+  }
+
+  async #setJobs(jobs: readonly CompleteScrapeConfig[]): Promise<void> {
+    if (this.#stopped) return;
+    const wanted = new Map(jobs.map((j) => [j.job_name, j]));
+    const old: JobState[] = [];
     for (const [name, state] of this.#jobs) {
-      if (state.cooldown !== undefined) clearTimeout(state.cooldown);
-      state.cooldown = undefined;
-      for (const d of state.discoverers) {
-        stops.push(
-          d
-            .stop()
-            .catch((err: unknown) => this.#log.warn("service discovery failed to stop", { job: name, err })),
-        );
-      }
+      const cfg = wanted.get(name);
+      if (cfg !== undefined && JSON.stringify(cfg) === state.fingerprint) continue;
+      old.push(state);
+      this.#jobs.delete(name);
     }
-    await Promise.all(stops);
+    const fresh: JobState[] = [];
+    for (const cfg of jobs) {
+      if (this.#jobs.has(cfg.job_name)) continue;
+      const state = this.#newState(cfg);
+      this.#jobs.set(cfg.job_name, state);
+      fresh.push(state);
+    }
+    const stopping = old.map((state) => this.#close(state));
+    for (const state of old) if (!wanted.has(state.job.name)) this.#emit(state.job.name, []);
+    await Promise.all(stopping);
+    if (old.length > 0 || fresh.length > 0)
+      this.#log.info("scrape jobs changed", {
+        removed: old.filter((s) => !wanted.has(s.job.name)).map((s) => s.job.name),
+        changed: fresh.filter((s) => old.some((o) => o.job.name === s.job.name)).map((s) => s.job.name),
+        added: fresh.filter((s) => !old.some((o) => o.job.name === s.job.name)).map((s) => s.job.name),
+      });
+    await Promise.all(fresh.map((state) => this.#startDiscoverers(state)));
+    if (this.#stopped) return;
+    for (const state of fresh) if (!state.closed) this.#recompute(state);
+  }
+
+  #newState(cfg: CompleteScrapeConfig): JobState {
+    const ctx: DiscoveryContext = {
+      job: cfg.job_name,
+      logger: this.#log.child({ job: cfg.job_name }),
+      baseDir: this.#baseDir,
+    };
+    return {
+      job: targetJob(cfg),
+      fingerprint: JSON.stringify(cfg),
+      discoverers: discoverersOf(cfg, this.#factories, ctx),
+      groups: [],
+      targets: [],
+      counts: { active: 0, dropped: 0, invalid: 0 },
+      emitted: undefined,
+      reasons: new Set(),
+      cooldown: undefined,
+      dirty: false,
+      closed: false,
+    };
+  }
+
+  /** Starts a job's discoverers; one that fails to start is logged and left out. */
+  async #startDiscoverers(state: JobState): Promise<void> {
+    const name = state.job.name;
+    await Promise.all(
+      state.discoverers.map((d, slot) => {
+        state.groups[slot] = [];
+        const onUpdate = (groups: readonly TargetGroup[]) => {
+          if (this.#stopped || state.closed) return;
+          state.groups[slot] = groups;
+          this.#request(state);
+        };
+        return d.start(onUpdate).catch((err: unknown) => {
+          this.#log.error("service discovery failed to start", { job: name, err });
+        });
+      }),
+    );
+  }
+
+  /** Stops a job's timer and discoverers; its updates are ignored from now on. */
+  async #close(state: JobState): Promise<void> {
+    state.closed = true;
+    if (state.cooldown !== undefined) clearTimeout(state.cooldown);
+    state.cooldown = undefined;
+    const name = state.job.name;
+    await Promise.all(
+      state.discoverers.map((d) =>
+        d
+          .stop()
+          .catch((err: unknown) => this.#log.warn("service discovery failed to stop", { job: name, err })),
+      ),
+    );
   }
 
   /** A job's targets as last computed (empty before the first recompute or for an unknown job). */
@@ -215,7 +293,7 @@ export class TargetManager {
   }
 
   #request(state: JobState): void {
-    if (!this.#started || this.#stopped) return;
+    if (!this.#started || this.#stopped || state.closed) return;
     if (state.cooldown !== undefined) {
       state.dirty = true;
       return;
@@ -228,7 +306,7 @@ export class TargetManager {
     this.#resolve(state);
     state.cooldown = setTimeout(() => {
       state.cooldown = undefined;
-      if (state.dirty && !this.#stopped) this.#recompute(state);
+      if (state.dirty && !this.#stopped && !state.closed) this.#recompute(state);
     }, this.#intervalMs);
     state.cooldown.unref?.();
   }
@@ -267,11 +345,24 @@ export class TargetManager {
     const fingerprint = [...byKey.keys()].join(",");
     if (fingerprint === state.emitted) return;
     state.emitted = fingerprint;
+    this.#emit(job.name, state.targets);
+  }
+
+  #emit(job: string, targets: readonly ResolvedTarget[]): void {
     try {
-      this.#onTargets(job.name, state.targets);
+      this.#onTargets(job, targets);
     } catch (err) {
-      this.#log.error("target update handler failed", { job: job.name, err });
+      this.#log.error("target update handler failed", { job, err });
     }
+  }
+}
+
+function checkUnique(jobs: readonly CompleteScrapeConfig[]): void {
+  const names = new Set<string>();
+  for (const cfg of jobs) {
+    if (names.has(cfg.job_name))
+      throw new Error(`TargetManager: job ${JSON.stringify(cfg.job_name)} given twice`);
+    names.add(cfg.job_name);
   }
 }
 

@@ -4,7 +4,7 @@
  * `queue_config`.
  */
 import type { SyncMode } from "../queue/index.js";
-import type { ClientTls } from "./http-client.js";
+import type { ClientTls } from "./identity-agent.js";
 import type { RemoteWriteVersion } from "./request-encoder.js";
 
 /** The `protobuf_message` values of Prometheus's remote_write config. */

@@ -1,31 +1,40 @@
 /**
- * One POST of a remote-write body and what its answer means for the sender: sent, retry (429, 5xx,
- * network error, timeout) or refused (any other status: retrying cannot help).
+ * One POST of a remote-write body and what its answer means for the sender (docs/api/agent-protocol.md):
+ * sent (2xx), retry (429, 5xx, 403, network error, timeout), flow disabled (423) or refused (any other
+ * status: retrying cannot help).
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
-import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import { request as httpsRequest } from "node:https";
+import { type ClientTls, IdentityAgent } from "./identity-agent.js";
 import type { RemoteWriteVersion } from "./request-encoder.js";
 import { parseRetryAfter } from "./retry.js";
-
-/** PEM material of an mTLS client identity and the CA that must have signed the server. */
-export interface ClientTls {
-  readonly cert: string;
-  readonly key: string;
-  readonly ca: string;
-}
 
 /** The verdict on one attempt. `message` is the server's body (trimmed, at most 1 KiB) or the error. */
 export type PostOutcome =
   | { readonly kind: "sent"; readonly status: number }
   | {
       readonly kind: "retry";
-      /** `http_429`, `http_5xx`, `network` or `timeout`. */
+      /** `http_429`, `http_5xx`, `http_403`, `network` or `timeout`. */
       readonly reason: string;
       readonly status: number;
       readonly message: string;
       readonly retryAfterMs: number | undefined;
     }
+  | {
+      /** 423: the seed switched this data flow off; the batch must be dropped, not kept. */
+      readonly kind: "flow_disabled";
+      readonly status: number;
+      /** The `Mirador-Flow` header (`metrics` when absent). */
+      readonly flow: string;
+      readonly message: string;
+    }
   | { readonly kind: "refused"; readonly status: number; readonly message: string };
+
+/**
+ * The least wait after a 403 (the certificate names no registered cluster): only an admin can fix
+ * that, so retrying often buys nothing.
+ */
+export const FORBIDDEN_RETRY_MS = 30_000;
 
 const CONTENT_TYPE: Record<RemoteWriteVersion, string> = {
   "1.0": "application/x-protobuf;proto=prometheus.WriteRequest",
@@ -34,11 +43,14 @@ const CONTENT_TYPE: Record<RemoteWriteVersion, string> = {
 const VERSION_HEADER: Record<RemoteWriteVersion, string> = { "1.0": "0.1.0", "2.0": "2.0.0" };
 const MAX_MESSAGE = 1024;
 
-/** Posts snappy-compressed remote-write bodies to one URL over keep-alive connections. */
+/**
+ * Posts snappy-compressed remote-write bodies to one URL over keep-alive connections; over https with
+ * an mTLS identity that {@link RemoteWriteClient.setTls} replaces without interrupting requests.
+ */
 export class RemoteWriteClient {
   readonly #url: URL;
-  readonly #agent: HttpAgent | HttpsAgent;
-  readonly #https: boolean;
+  readonly #plain: HttpAgent | undefined;
+  readonly #tls: IdentityAgent | undefined;
 
   constructor(
     url: string,
@@ -50,39 +62,40 @@ export class RemoteWriteClient {
     private readonly headers: Readonly<Record<string, string>> = {},
   ) {
     this.#url = new URL(url);
-    this.#https = this.#url.protocol === "https:";
-    if (this.#https && tls === undefined) {
-      throw new Error(`remote-write url ${url} is https but no client certificate was given (tls)`);
-    }
-    this.#agent = this.#https
-      ? new HttpsAgent({
-          keepAlive: true,
-          maxSockets,
-          cert: tls?.cert,
-          key: tls?.key,
-          ca: tls?.ca,
-          minVersion: "TLSv1.3",
-        })
-      : new HttpAgent({ keepAlive: true, maxSockets });
+    if (this.#url.protocol === "https:") {
+      if (tls === undefined)
+        throw new Error(`remote-write url ${url} is https but no client certificate was given (tls)`);
+      this.#tls = new IdentityAgent(tls, maxSockets);
+    } else this.#plain = new HttpAgent({ keepAlive: true, maxSockets });
+  }
+
+  /**
+   * Uses `tls` for new connections; requests in flight finish on the old ones, which are closed
+   * once idle. Ignored for an http URL.
+   */
+  setTls(tls: ClientTls): void {
+    this.#tls?.setTls(tls);
   }
 
   /** Sends `body` (snappy-compressed, of `version`); never rejects. */
   post(body: Uint8Array, version: RemoteWriteVersion, signal: AbortSignal): Promise<PostOutcome> {
     return new Promise((resolve) => {
       let settled = false;
+      const lease = this.#tls?.lease();
       const done = (o: PostOutcome) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        lease?.release();
         resolve(o);
       };
       const fail = (reason: string, message: string) =>
         done({ kind: "retry", reason, status: 0, message, retryAfterMs: undefined });
-      const req = (this.#https ? httpsRequest : httpRequest)(
+      const req = (lease === undefined ? httpRequest : httpsRequest)(
         this.#url,
         {
           method: "POST",
-          agent: this.#agent,
+          agent: lease?.agent ?? this.#plain,
           signal,
           headers: {
             ...this.headers,
@@ -121,14 +134,31 @@ export class RemoteWriteClient {
         return;
       }
       const message = Buffer.concat(chunks).toString("utf8").slice(0, MAX_MESSAGE).trim();
+      const ra = res.headers["retry-after"];
+      const retryAfterMs = parseRetryAfter(Array.isArray(ra) ? ra[0] : ra, this.now());
       if (status === 429 || status >= 500) {
-        const ra = res.headers["retry-after"];
         done({
           kind: "retry",
           reason: status === 429 ? "http_429" : "http_5xx",
           status,
           message,
-          retryAfterMs: parseRetryAfter(Array.isArray(ra) ? ra[0] : ra, this.now()),
+          retryAfterMs,
+        });
+      } else if (status === 403) {
+        done({
+          kind: "retry",
+          reason: "http_403",
+          status,
+          message,
+          retryAfterMs: Math.max(retryAfterMs ?? 0, FORBIDDEN_RETRY_MS),
+        });
+      } else if (status === 423) {
+        const flow = res.headers["mirador-flow"];
+        done({
+          kind: "flow_disabled",
+          status,
+          flow: (Array.isArray(flow) ? flow[0] : flow)?.trim().toLowerCase() || "metrics",
+          message,
         });
       } else done({ kind: "refused", status, message });
     });
@@ -136,6 +166,7 @@ export class RemoteWriteClient {
 
   /** Closes idle connections; requests in flight are aborted by their signals. */
   close(): void {
-    this.#agent.destroy();
+    this.#plain?.destroy();
+    this.#tls?.close();
   }
 }

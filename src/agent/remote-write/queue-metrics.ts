@@ -48,13 +48,13 @@ export class QueueMetrics {
     });
     this.retried = new Counter({
       name: "mirador_agent_remote_write_samples_retried_total",
-      help: "Samples sent again after a retryable failure, by reason (http_429, http_5xx, network, timeout, http_415_fallback).",
+      help: "Samples sent again after a retryable failure, by reason (http_429, http_5xx, http_403, network, timeout, http_415_fallback).",
       labelNames: ["remote", "reason"],
       registers,
     });
     this.dropped = new Counter({
       name: "mirador_agent_remote_write_samples_dropped_total",
-      help: "Samples given up on, by reason (http_4xx: refused by the remote; queue_full, queue_corrupt, torn_tail, io_error: lost in the disk queue, estimated from records; bad_record; too_large).",
+      help: "Samples given up on, by reason (http_4xx: refused by the remote; flow_disabled: the seed switched the flow off; queue_full, queue_corrupt, torn_tail, io_error: lost in the disk queue, estimated from records; bad_record; too_large).",
       labelNames: ["remote", "reason"],
       registers,
     });

@@ -206,6 +206,62 @@ describe("RemoteWriteQueue", () => {
     expect(q.pendingSamples).toBe(0);
   });
 
+  it("retries a 403 slowly (an admin must register the cluster), then delivers", async () => {
+    remote.script = (n) => (n === 0 ? { status: 403, body: "unknown cluster" } : undefined);
+    const q = await open();
+    q.start();
+    q.append(scrape(10, 0));
+    await delivered(10);
+    await q.stop(5_000);
+    expect(waits).toContain(30_000);
+    expect(await metric("mirador_agent_remote_write_samples_retried_total", { reason: "http_403" })).toBe(10);
+    expect(await metric("mirador_agent_remote_write_samples_dropped_total", { reason: "http_4xx" })).toBe(0);
+  });
+
+  it("drops a batch answered 423 without retrying it, and tells which flow", async () => {
+    const flows: string[] = [];
+    remote.script = (n) =>
+      n === 0 ? { status: 423, headers: { "mirador-flow": "metrics" }, body: "switched off" } : undefined;
+    const q = await open({}, { onFlowDisabled: (flow) => flows.push(flow) });
+    q.start();
+    q.append(scrape(10, 0));
+    await eventually(async () => (flows.length > 0 ? true : undefined));
+    q.append(scrape(10, 1));
+    await delivered(10);
+    await q.stop(5_000);
+    expect(flows).toEqual(["metrics"]);
+    expect(remote.seen.map((s) => s.status)).toEqual([423, 204]);
+    expect(remote.got.every((g) => roundOf(g) === 1)).toBe(true);
+    expect(
+      await metric("mirador_agent_remote_write_samples_dropped_total", { reason: "flow_disabled" }),
+    ).toBe(10);
+    expect(await metric("mirador_agent_remote_write_samples_dropped_total", { reason: "http_4xx" })).toBe(0);
+    expect(await metric("mirador_agent_remote_write_samples_retried_total")).toBe(0);
+  });
+
+  it("with the flow off, drops what it holds and what is appended, sends nothing; on again, sends", async () => {
+    let down = true;
+    remote.script = () => (down ? { status: 503 } : undefined);
+    const q = await open({ maxSamplesPerSend: 50 });
+    q.start();
+    for (let r = 0; r < 10; r++) q.append(scrape(30, r));
+    await eventually(async () => (remote.seen.length >= 2 ? true : undefined));
+    q.setFlowEnabled(false);
+    expect(q.flowEnabled).toBe(false);
+    await eventually(async () => (q.pendingSamples === 0 ? true : undefined));
+    down = false;
+    q.append(scrape(30, 10));
+    expect(q.pendingSamples).toBe(0);
+    expect(
+      await metric("mirador_agent_remote_write_samples_dropped_total", { reason: "flow_disabled" }),
+    ).toBe(11 * 30);
+    q.setFlowEnabled(true);
+    q.append(scrape(30, 11));
+    await delivered(30);
+    await q.stop(5_000);
+    expect(remote.got.every((g) => roundOf(g) === 11)).toBe(true);
+  });
+
   it("delivers everything after the remote was down for a while", async () => {
     let down = true;
     remote.script = () => (down ? "drop" : undefined);

@@ -12,6 +12,7 @@ import { DiskQueue, type DropReason, type QueueBatch, QueueError } from "../queu
 import type { SampleBatch } from "../sample-batch.js";
 import { type RemoteWriteQueueConfig, type ResolvedConfig, resolveConfig } from "./config.js";
 import { RemoteWriteClient } from "./http-client.js";
+import type { ClientTls } from "./identity-agent.js";
 import { LogLimiter } from "./log-limiter.js";
 import { Notifier, sleep } from "./notifier.js";
 import { type Part, type ReadBatch, splitRecord } from "./parts.js";
@@ -32,6 +33,12 @@ export interface RemoteWriteQueueDeps {
   readonly random?: () => number;
   /** The backoff wait; must resolve early when `signal` aborts. */
   readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /**
+   * Told when the remote answers 423 for `flow` (docs/api/agent-protocol.md): the seed switched the
+   * flow off. The refused batch is dropped either way; the listener may call
+   * {@link RemoteWriteQueue.setFlowEnabled} to drop the rest too. Called synchronously from a lane.
+   */
+  readonly onFlowDisabled?: (flow: string) => void;
 }
 
 /** Records per disk-queue read, and their bytes: a read is a few scrapes' worth. */
@@ -62,6 +69,7 @@ export class RemoteWriteQueue implements QueueGaugeSource, ShardContext {
   readonly random: () => number;
   readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   readonly #logger: Logger;
+  readonly #onFlowDisabled: ((flow: string) => void) | undefined;
   readonly #dq: DiskQueue;
   readonly #records = new RecordEncoder();
   #version: RemoteWriteVersion;
@@ -78,6 +86,10 @@ export class RemoteWriteQueue implements QueueGaugeSource, ShardContext {
   #resharding = false;
   #stopping = false;
   #stopped: Promise<void> | undefined;
+  /** The flow is off: drop everything, send nothing. */
+  #discarding = false;
+  /** Aborted when discarding begins (cuts lanes' retry waits short); replaced when it ends. */
+  #discardAc = new AbortController();
   /** Samples handed to lanes and not yet done. */
   #buffered = 0;
   /** Records of read batches not yet acknowledged. */
@@ -92,6 +104,8 @@ export class RemoteWriteQueue implements QueueGaugeSource, ShardContext {
     this.cfg = cfg;
     this.#dq = dq;
     this.#logger = deps.logger.child({ remote: cfg.name });
+    this.#onFlowDisabled = deps.onFlowDisabled;
+    setMaxListeners(0, this.#discardAc.signal);
     this.now = deps.now ?? Date.now;
     this.random = deps.random ?? Math.random;
     this.sleep = deps.sleep ?? sleep;
@@ -158,6 +172,54 @@ export class RemoteWriteQueue implements QueueGaugeSource, ShardContext {
   }
 
   /**
+   * Switches the flow off or on. While off, nothing is sent or kept: what the queue holds (on disk and
+   * in lanes) and whatever is appended is dropped and counted as `flow_disabled`; a request in flight
+   * finishes. On again, appended batches are sent as usual. Idempotent.
+   */
+  setFlowEnabled(enabled: boolean): void {
+    if (enabled !== this.#discarding) return;
+    this.#discarding = !enabled;
+    if (this.#discarding) {
+      this.#discardAc.abort();
+      for (const l of this.#lanes) l.poke();
+      this.#room.notify();
+      this.#logger.warn("flow disabled by the seed: dropping what the queue holds, sending nothing");
+    } else {
+      this.#discardAc = new AbortController();
+      setMaxListeners(0, this.#discardAc.signal);
+      this.#logger.info("flow enabled again: sending");
+    }
+  }
+
+  /** Whether the flow is on (see {@link setFlowEnabled}). */
+  get flowEnabled(): boolean {
+    return !this.#discarding;
+  }
+
+  /** For the lanes: whether to drop instead of sending. */
+  discarding(): boolean {
+    return this.#discarding;
+  }
+
+  /** For the lanes: aborts when discarding begins. */
+  discardSignal(): AbortSignal {
+    return this.#discardAc.signal;
+  }
+
+  /** For the lanes: the remote answered 423. */
+  flowDisabled(flow: string): void {
+    this.#onFlowDisabled?.(flow);
+  }
+
+  /**
+   * The mTLS identity for new connections; requests in flight finish on their connections, so
+   * delivery does not pause (docs/api/agent-protocol.md, certificate renewal).
+   */
+  setTls(tls: ClientTls): void {
+    this.client.setTls(tls);
+  }
+
+  /**
    * Encodes `batch` into disk-queue records and appends them; never blocks and never throws for
    * lack of room (the oldest records are dropped and counted). The arrays are not kept. Samples
    * are durable once the disk queue's next periodic sync ran (`syncIntervalMs`).
@@ -168,6 +230,10 @@ export class RemoteWriteQueue implements QueueGaugeSource, ShardContext {
     const remote = this.cfg.name;
     if (this.#stopping) {
       this.metrics.dropped.inc({ remote, reason: "stopped" }, n);
+      return;
+    }
+    if (this.#discarding) {
+      this.metrics.dropped.inc({ remote, reason: "flow_disabled" }, n);
       return;
     }
     let maxT = Number.NEGATIVE_INFINITY;
@@ -299,6 +365,11 @@ export class RemoteWriteQueue implements QueueGaugeSource, ShardContext {
   #dispatch(b: QueueBatch): void {
     const batch: ReadBatch = { token: b.token, records: b.records.length, open: 0 };
     this.#inflightRecords += b.records.length;
+    if (this.#discarding) {
+      this.#discardRead(b.records);
+      this.#ack(batch);
+      return;
+    }
     const n = this.#lanes.length;
     const out: { lane: number; part: Part }[] = [];
     for (const payload of b.records) {
@@ -324,6 +395,19 @@ export class RemoteWriteQueue implements QueueGaugeSource, ShardContext {
       this.#lanes[lane]!.enqueue(part);
     }
     if (batch.open === 0) this.#ack(batch);
+  }
+
+  /** Drops records read while the flow is off, counting their samples. */
+  #discardRead(records: readonly Uint8Array[]): void {
+    let samples = 0;
+    for (const payload of records) {
+      try {
+        samples += recordSampleCount(payload);
+      } catch {
+        // A damaged header: the record's size is unknown.
+      }
+    }
+    this.metrics.dropped.inc({ remote: this.cfg.name, reason: "flow_disabled" }, samples);
   }
 
   #badRecord(payload: Uint8Array, err: unknown): void {

@@ -73,12 +73,21 @@ export class TestRemote {
   }
 
   #take(headers: IncomingHttpHeaders, body: Uint8Array): void {
-    const raw = snappyDecompress(body, 64 << 20);
-    const sink = new CollectingSink(this.got);
-    if (String(headers["content-type"]).includes("io.prometheus.write.v2.Request"))
-      decodeRequestV2Fast(raw, sink);
-    else decodeWriteRequestV1Fast(raw, sink);
+    decodeRemoteWrite(headers["content-type"], body, this.got);
   }
+}
+
+/**
+ * Decodes a remote-write body (snappy, 1.0 or 2.0 by `contentType`) with the seed's decoders and
+ * appends every sample to `out`; returns how many.
+ */
+export function decodeRemoteWrite(contentType: string | undefined, body: Uint8Array, out: Got[]): number {
+  const before = out.length;
+  const raw = snappyDecompress(body, 64 << 20);
+  const sink = new CollectingSink(out);
+  if (String(contentType).includes("io.prometheus.write.v2.Request")) decodeRequestV2Fast(raw, sink);
+  else decodeWriteRequestV1Fast(raw, sink);
+  return out.length - before;
 }
 
 /** Records every sample with its series' label key and value bits. */

@@ -31,6 +31,12 @@ export interface ShardContext {
   fallBackToV1(): void;
   /** `samples` of `part` were delivered or dropped; the queue acknowledges its batch when complete. */
   partDone(part: Part, samples: number): void;
+  /** While true, lanes drop what they hold (counted `flow_disabled`) instead of sending it. */
+  discarding(): boolean;
+  /** Aborts when discarding begins, cutting a retry's wait short. */
+  discardSignal(): AbortSignal;
+  /** The remote answered 423 for `flow` (the seed switched it off). */
+  flowDisabled(flow: string): void;
 }
 
 /** A lane; `run()` is its loop, ended by the `stop` signal. */
@@ -88,6 +94,11 @@ export class Shard {
     if (on) this.#wake.notify();
   }
 
+  /** Wakes the loop so that it looks at the queue's state again (discarding began). */
+  poke(): void {
+    this.#wake.notify();
+  }
+
   /** The loop: runs until the stop signal. */
   async run(): Promise<void> {
     const max = this.ctx.cfg.maxSamplesPerSend;
@@ -95,6 +106,10 @@ export class Shard {
       if (this.#pending === 0) {
         this.idle.notify();
         await this.#wake.wait(this.stop);
+        continue;
+      }
+      if (this.ctx.discarding()) {
+        this.#discard(this.#take(this.#pending));
         continue;
       }
       if (this.#pending < max && !this.#flush) {
@@ -147,6 +162,10 @@ export class Shard {
     let maxT = ctx.encoder.maxTimestamp;
     for (;;) {
       if (this.stop.aborted) return;
+      if (ctx.discarding()) {
+        this.#discard(slices);
+        return;
+      }
       const t0 = performance.now();
       const outcome = await ctx.client.post(body, version, this.stop);
       const seconds = (performance.now() - t0) / 1000;
@@ -158,6 +177,23 @@ export class Shard {
         ctx.planner.sent(samples, seconds, maxT, ctx.now());
         this.#backoff.reset();
         this.#finish(slices);
+        return;
+      }
+      if (outcome.kind === "flow_disabled") {
+        this.#histogram.observe({ remote, outcome: "refused" }, seconds);
+        ctx.log.log(
+          "warn",
+          "flow_disabled",
+          "the seed has switched this flow off (423); dropping, not buffering",
+          {
+            remote,
+            flow: outcome.flow,
+            message: outcome.message,
+          },
+        );
+        ctx.flowDisabled(outcome.flow);
+        this.#backoff.reset();
+        this.#discard(slices);
         return;
       }
       if (outcome.kind === "refused") {
@@ -197,8 +233,19 @@ export class Shard {
         message: outcome.message,
         retryInMs: Math.round(wait),
       });
-      await ctx.sleep(wait, this.stop);
+      await ctx.sleep(wait, AbortSignal.any([this.stop, ctx.discardSignal()]));
     }
+  }
+
+  /** Drops `slices` (the seed does not want this flow now), counted `flow_disabled`. */
+  #discard(slices: Slice[]): void {
+    let samples = 0;
+    for (const s of slices) samples += s.to - s.from;
+    if (samples === 0) return;
+    const remote = this.ctx.cfg.name;
+    this.ctx.metrics.dropped.inc({ remote, reason: "flow_disabled" }, samples);
+    this.ctx.planner.dropped(samples);
+    this.#finish(slices);
   }
 
   /** Marks the slices' samples done; drops fully done parts from the front. */

@@ -113,6 +113,65 @@ describe("ScrapePool", () => {
     expect(pool.loops("node")).toEqual([loop]);
   });
 
+  it("drop() stales every series of a job and forgets it", async () => {
+    await pool.sync("j", [resolved("a"), resolved("b")], options);
+    await pool.scrapeAll();
+    batches = [];
+    await pool.drop("j");
+    expect(pool.loops("j")).toEqual([]);
+    const stale = batches.flat();
+    expect(stale.length).toBeGreaterThan(0);
+    expect(stale.every((s) => s.v === "stale")).toBe(true);
+    expect(new Set(stale.map((s) => /instance="(\w)"/.exec(s.labels)?.[1]))).toEqual(new Set(["a", "b"]));
+    await pool.drop("unknown");
+  });
+
+  it("pause() stops scraping without stale markers until resume(), keeping the loops", async () => {
+    await pool.sync("j", [resolved("a")], options);
+    await pool.scrapeAll();
+    const loop = pool.loops("j")[0];
+    batches = [];
+    await pool.pause();
+    expect(pool.paused).toBe(true);
+    expect(await pool.scrapeAll()).toEqual([]);
+    await pool.sync("j", [resolved("a"), resolved("b")], options);
+    expect(batches).toEqual([]);
+    await pool.resume();
+    expect(pool.loops("j")[0]).toBe(loop);
+    expect(await pool.scrapeAll()).toHaveLength(2);
+    // The kept loop still knows its series: nothing of it went stale.
+    expect(batches.flat().filter((s) => s.v === "stale")).toEqual([]);
+  });
+
+  it("updateCollector() replaces a collector's loop, handing over its series", async () => {
+    const spec = {
+      job: "node",
+      instance: "host1",
+      intervalMs: 15_000,
+      timeoutMs: 1_000,
+      options,
+      collector: {
+        collect: async () => ({
+          samples: [{ labels: Labels.fromRecord({ __name__: "x" }), value: 1 }],
+          metadata: [],
+        }),
+      },
+    };
+    const first = pool.addCollector(spec);
+    await pool.scrapeAll();
+    const external = scrapeOptions({ cluster: "c1", externalLabels: { team: "t" } });
+    await pool.updateCollector({ ...spec, intervalMs: 30_000, options: external });
+    const [next] = pool.loops("node");
+    expect(next).not.toBe(first);
+    expect(next!.target.intervalMs).toBe(30_000);
+    batches = [];
+    await pool.scrapeAll();
+    const out = batches.flat();
+    expect(out.some((s) => s.labels.startsWith("x{") && s.labels.includes('team="t"'))).toBe(true);
+    // The series without the label changed: it (only) gets a stale marker.
+    expect(out.filter((s) => s.v === "stale").map((s) => s.labels.split("{")[0])).toEqual(["x"]);
+  });
+
   it("gives each target a stable offset that depends on the agent identity", () => {
     expect(scrapeOffset("k", "a1", 15_000)).toBe(scrapeOffset("k", "a1", 15_000));
     const offsets = new Set(["a1", "a2", "a3", "a4"].map((id) => scrapeOffset("k", id, 15_000)));

@@ -42,13 +42,17 @@ interface Job {
 
 /**
  * The agent's scrape manager: one {@link TargetLoop} per target, grouped by job. {@link sync} makes
- * a job's loops match discovery's latest list, as Prometheus's scrape pool does on each update.
+ * a job's loops match discovery's latest list, as Prometheus's scrape pool does on each update;
+ * {@link drop} removes a job; {@link pause} and {@link resume} stop and restart every loop (a flow
+ * switched off by the seed).
  */
 export class ScrapePool {
   readonly #deps: ScrapePoolDeps & { readonly strings: StringInterner };
   readonly #jobs = new Map<string, Job>();
   /** Serialises syncs and stop, so loops are never started and stopped concurrently. */
   #queue: Promise<void> = Promise.resolve();
+  /** Loops are not running and new ones are not started. */
+  #paused = false;
 
   constructor(deps: ScrapePoolDeps) {
     this.#deps = { ...deps, strings: new StringInterner() };
@@ -66,17 +70,69 @@ export class ScrapePool {
 
   /** Adds a built-in collector as a target of its own job (key `collector/<job>/<instance>`). */
   addCollector(spec: CollectorSpec): TargetLoop {
-    const target: LoopTarget = {
-      key: `collector/${spec.job}/${spec.instance}`,
-      job: spec.job,
-      labels: Labels.fromRecord({ ...spec.labels, job: spec.job, instance: spec.instance }),
-      intervalMs: spec.intervalMs,
-      timeoutMs: spec.timeoutMs,
-    };
-    const loop = new TargetLoop(target, collectorSource(spec.collector), spec.options, this.#deps);
-    this.#jobOf(spec.job, spec.options).loops.set(target.key, loop);
-    if (this.#deps.autoStart ?? true) loop.start();
+    const loop = this.#collectorLoop(spec);
+    this.#jobOf(spec.job, spec.options).loops.set(loop.target.key, loop);
+    this.#startIfRunning(loop);
     return loop;
+  }
+
+  /**
+   * Replaces the collector of `spec.job`/`spec.instance` with one of new settings (interval, labels,
+   * options), handing over its series as {@link sync} does for a job whose options changed; adds it
+   * when absent.
+   */
+  updateCollector(spec: CollectorSpec): Promise<void> {
+    return this.#enqueue(async () => {
+      const loop = this.#collectorLoop(spec);
+      const j = this.#jobOf(spec.job, spec.options);
+      j.options = spec.options;
+      const old = j.loops.get(loop.target.key);
+      if (old !== undefined) {
+        await old.stop();
+        loop.inherit(old.handOver(), old.hasReported);
+      }
+      j.loops.set(loop.target.key, loop);
+      this.#startIfRunning(loop);
+    });
+  }
+
+  /**
+   * Removes `job`: every loop stops and its series get stale markers, as for targets that vanished
+   * from discovery. Nothing happens for an unknown job.
+   */
+  drop(job: string): Promise<void> {
+    return this.#enqueue(async () => {
+      const j = this.#jobs.get(job);
+      if (j === undefined) return;
+      this.#jobs.delete(job);
+      await Promise.all([...j.loops.values()].map((l) => l.stop({ markStale: true })));
+    });
+  }
+
+  /**
+   * Stops every loop without stale markers and keeps them, with what they know of their series,
+   * until {@link resume}; loops added meanwhile wait too. Idempotent.
+   */
+  pause(): Promise<void> {
+    return this.#enqueue(async () => {
+      if (this.#paused) return;
+      this.#paused = true;
+      await Promise.all(this.loops().map((l) => l.stop()));
+    });
+  }
+
+  /** Starts every loop again after {@link pause}, each at its own phase. Idempotent. */
+  resume(): Promise<void> {
+    return this.#enqueue(async () => {
+      if (!this.#paused) return;
+      this.#paused = false;
+      for (const l of this.loops()) this.#startIfRunning(l);
+    });
+  }
+
+  /** Whether the pool is paused. */
+  get paused(): boolean {
+    return this.#paused;
   }
 
   /** Every running loop, optionally of one job. */
@@ -85,8 +141,9 @@ export class ScrapePool {
     return jobs.flatMap((j) => [...j!.loops.values()]);
   }
 
-  /** Scrapes every target once now (tests, and the demo's first data point). */
+  /** Scrapes every target once now (tests, and the demo's first data point); nothing while paused. */
   async scrapeAll(): Promise<ScrapeReport[]> {
+    if (this.#paused) return [];
     return Promise.all(this.loops().map((l) => l.scrapeOnce()));
   }
 
@@ -130,8 +187,23 @@ export class ScrapePool {
       timeoutMs: t.timeoutMs,
     };
     const loop = new TargetLoop(target, new HttpScraper(t.url, options), options, this.#deps);
-    if (this.#deps.autoStart ?? true) loop.start();
+    this.#startIfRunning(loop);
     return loop;
+  }
+
+  #collectorLoop(spec: CollectorSpec): TargetLoop {
+    const target: LoopTarget = {
+      key: `collector/${spec.job}/${spec.instance}`,
+      job: spec.job,
+      labels: Labels.fromRecord({ ...spec.labels, job: spec.job, instance: spec.instance }),
+      intervalMs: spec.intervalMs,
+      timeoutMs: spec.timeoutMs,
+    };
+    return new TargetLoop(target, collectorSource(spec.collector), spec.options, this.#deps);
+  }
+
+  #startIfRunning(loop: TargetLoop): void {
+    if ((this.#deps.autoStart ?? true) && !this.#paused) loop.start();
   }
 
   #jobOf(job: string, options: ScrapeOptions): Job {
