@@ -49,7 +49,7 @@ describe("bin/mirador up", () => {
         () => `demo-1's data (log: ${log.slice(-2000)})`,
       );
       expect(up.every((r) => r.metric.cluster === "demo-1")).toBe(true);
-      const fleet = (await (await fetch(`http://127.0.0.1:${httpPort}/api/mirador/v1/clusters`)).json()) as {
+      const fleet = (await (await fetch(`http://127.0.0.1:${httpPort}/api/mirador/v1/fleet`)).json()) as {
         clusters: { id: string }[];
       };
       expect(fleet.clusters.map((c) => c.id)).toEqual(["demo-1", "demo-2"]);

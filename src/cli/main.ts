@@ -1,7 +1,6 @@
 import { parseArgs } from "node:util";
 import { type Logger, type LogLevel, stderrLogger } from "../lib/log/logger.js";
 import {
-  agentConfigSchema,
   ConfigError,
   envOverrides,
   loadConfig,
@@ -10,6 +9,7 @@ import {
   setPath,
 } from "../server/config.js";
 import { VERSION } from "../server/version.js";
+import { loadAgentConfigFile } from "./agent-config-file.js";
 
 const USAGE = `mirador ${VERSION}: monitoring, logging and alerting for a fleet of Kubernetes clusters
 
@@ -19,12 +19,18 @@ Usage:
   mirador server  [--target all|ROLE[,ROLE…]] [--config FILE] [--data-dir DIR] [--http-port N] [--gateway-port N]
                   a seed; roles: registry, metrics, gateway, web (default all)
   mirador agent   --config FILE
-                  the agent of one user cluster
+                  the agent of one user cluster (relative paths in FILE are read from its directory)
+  mirador project list|add|show|remove …   [--server URL]
+                  projects: groups of clusters (mirador project help)
+  mirador cluster add|list|show|update|enable|disable|rotate-cert|revoke|remove|config …   [--server URL]
+                  register clusters and write their install bundles, change their limits, flows,
+                  certificates and agent configuration (mirador cluster help)
   mirador version
 
 Precedence: flags, then MIRADOR_* environment variables, then the config file, then defaults.
 Environment: MIRADOR_DATA_DIR, MIRADOR_HTTP_PORT, MIRADOR_GATEWAY_PORT, MIRADOR_LOG_LEVEL,
-MIRADOR_LOG_FORMAT=json|pretty.
+MIRADOR_LOG_FORMAT=json|pretty; MIRADOR_SERVER (the seed the project and cluster commands talk to,
+default http://127.0.0.1:9700).
 `;
 
 /** Runs the command line; resolves with the process exit code once the command ends. */
@@ -38,6 +44,11 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await runSeedCommand(rest, false);
       case "agent":
         return await runAgent(rest);
+      case "project":
+      case "cluster": {
+        const { runRegistryCommand } = await import("./registry-cli.js");
+        return await runRegistryCommand(command, rest);
+      }
       case "version":
       case "--version":
         process.stdout.write(`mirador ${VERSION}\n`);
@@ -122,7 +133,7 @@ async function runAgent(args: readonly string[]): Promise<number> {
     throw new ConfigError(
       "--config: `mirador agent` needs a configuration file (see the agent.yaml of a cluster's install bundle)",
     );
-  const config = loadConfig(agentConfigSchema, { file: values.config });
+  const config = loadAgentConfigFile(values.config);
   const logger = stderrLogger((values["log-level"] ?? process.env.MIRADOR_LOG_LEVEL ?? "info") as LogLevel);
   const { tuneAgentHeap } = await import("../agent/heap-tuning.js");
   tuneAgentHeap();

@@ -26,7 +26,7 @@ describe("mirador up (two demo clusters)", () => {
   it("shows both clusters in the fleet view once their agents have pushed", async () => {
     const clusters = await eventually(
       async () => {
-        const res = await fetch(`${s.url}/api/mirador/v1/clusters`);
+        const res = await fetch(`${s.url}/api/mirador/v1/fleet`);
         const body = (await res.json()) as {
           clusters: { id: string; lastSeen: string | null; activeSeries: number }[];
         };

@@ -22,7 +22,7 @@ import { TSDB } from "./tsdb/tsdb.js";
 /**
  * The `metrics` role: remote-write ingest, the per-tenant store and the Prometheus query API on
  * the seed's HTTP port. Other roles in the same process reach its store and ingest through the
- * fields below (the gateway forwards writes to {@link ingest} without another HTTP hop).
+ * fields below (the gateway hands writes to {@link receiver} with its admission check, without another HTTP hop).
  */
 export class MetricsRole implements Role {
   readonly name = "metrics";

@@ -1,5 +1,32 @@
-/** The registry role: clusters and the certificate authority. */
+/** The registry role: projects, clusters, their certificates and agent configurations, and the CA. */
 
-export { CertificateAuthority, clusterIdFromTlsSocket, type IssuedCertificate } from "./ca/index.js";
-export type { Cluster } from "./cluster-store.js";
+export {
+  CaError,
+  CertificateAuthority,
+  type CrlEntry,
+  clusterIdFromTlsSocket,
+  type IssuedCertificate,
+  type SignedCertificate,
+} from "./ca/index.js";
+export type {
+  AgentRemoteConfig,
+  AgentRemoteConfigBody,
+  AgentReport,
+  CertificateRecord,
+  Cluster,
+  ClusterLimits,
+  ClusterSpec,
+  ClusterState,
+  ClusterStatus,
+  ClusterTraffic,
+  Flow,
+  IssuedBundleCertificate,
+  Project,
+  RegistryEvent,
+  RegistryService,
+  RevocationReason,
+  SignedClusterCertificate,
+} from "./model.js";
+export { RegistryError } from "./model.js";
 export { RegistryRole } from "./registry-role.js";
+export { Registry, type RegistryOptions, type TenantDataDeleter } from "./registry-service.js";

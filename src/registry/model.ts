@@ -147,12 +147,16 @@ export interface ClusterSpec {
   readonly logsEnabled?: boolean;
 }
 
-/** A certificate and its key, handed out once (the registry keeps no copy of the key). */
-export interface IssuedBundleCertificate {
+/** A certificate the registry signed for a key it never saw (an agent's renewal request). */
+export interface SignedClusterCertificate {
   readonly certificate: CertificateRecord;
   readonly certPem: string;
-  readonly keyPem: string;
   readonly caPem: string;
+}
+
+/** A certificate and its key, handed out once (the registry keeps no copy of the key). */
+export interface IssuedBundleCertificate extends SignedClusterCertificate {
+  readonly keyPem: string;
 }
 
 /** A registry error with the HTTP status it maps to. */
@@ -218,9 +222,10 @@ export interface RegistryService {
   ): Promise<CertificateRecord[]>;
   /**
    * Signs a certificate request (PKCS#10 PEM) of a connected agent: the subject is set to
-   * `cluster` whatever the request says; only the public key is taken from it.
+   * `cluster` whatever the request says; only the public key is taken from it. There is no key to
+   * hand back: the agent keeps the one it made.
    */
-  renewCertificate(cluster: string, csrPem: string): Promise<IssuedBundleCertificate>;
+  renewCertificate(cluster: string, csrPem: string): Promise<SignedClusterCertificate>;
   /** Serials revoked and not yet expired, for the gateway's CRL. */
   revokedSerials(): Promise<{ serial: string; revokedAt: string; reason: RevocationReason }[]>;
 
@@ -241,8 +246,12 @@ export interface RegistryService {
   /** Notes traffic from the cluster (throttled to one store write per 10 s per cluster). */
   touch(cluster: string, at?: Date): void;
   getStatus(cluster: string): Promise<ClusterStatus>;
-  /** Calls `listener` after each change; returns the function that unsubscribes. */
-  onChange(listener: (event: RegistryEvent) => void): () => void;
+  /**
+   * Calls `listener` after each change; returns the function that unsubscribes. Operations that
+   * revoke certificates resolve only after the promises listeners return have settled (the gateway
+   * returns the installation of its new CRL).
+   */
+  onChange(listener: (event: RegistryEvent) => void | Promise<void>): () => void;
   /** Lets the gateway in this process add live traffic to `getStatus`. */
   setTrafficSource(source: (cluster: string) => ClusterTraffic | undefined): void;
 }

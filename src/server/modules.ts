@@ -54,13 +54,22 @@ export function createRoles(
   opts: { uiDir?: string } = {},
 ): SeedRoles {
   const has = (r: RoleName) => targets.includes(r);
-  const registry = has("registry") ? new RegistryRole(env) : undefined;
-  const metrics = has("metrics") ? new MetricsRole(env) : undefined;
   let gateway: GatewayRole | undefined;
+  const gatewayHost = env.config.gateway.hosts[0] ?? "localhost";
+  const registry = has("registry")
+    ? new RegistryRole(env, () => `https://${gatewayHost}:${gateway?.port || env.config.gateway.port}`)
+    : undefined;
+  const metrics = has("metrics") ? new MetricsRole(env) : undefined;
+  // A removed cluster's data goes once its grace period ends.
+  if (registry && metrics) registry.addTenantDeleter("metrics", (tenant) => metrics.deleteTenant(tenant));
   if (has("gateway")) {
     const url = env.config.gateway.forward_url;
     // Writes go to the metrics role in this process when there is one, else over HTTP.
-    const forwarder = metrics ? new LocalForwarder(metrics) : url ? new HttpForwarder(url) : undefined;
+    const forwarder = metrics
+      ? new LocalForwarder(metrics)
+      : url
+        ? new HttpForwarder(url, { maxDecompressedBytes: env.config.metrics.max_write_decompressed_bytes })
+        : undefined;
     if (!forwarder) {
       throw new ConfigError(
         "gateway.forward_url: required when the gateway runs without the metrics role (set it to the metrics role's /api/v1/push URL)",

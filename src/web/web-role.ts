@@ -21,7 +21,7 @@ export interface ClusterStatus {
 
 /**
  * The `web` role: the user interface at `/` and the fleet API it reads
- * (`/api/mirador/v1/clusters`: every registered cluster with its last push, samples/s and active
+ * (`/api/mirador/v1/fleet`: every registered cluster with its last push, samples/s and active
  * series).
  */
 export class WebRole implements Role {
@@ -37,9 +37,9 @@ export class WebRole implements Role {
 
   async start(): Promise<void> {
     const { router } = this.env;
-    router.on("GET", "/api/mirador/v1/clusters", (r) => {
+    router.on("GET", "/api/mirador/v1/fleet", async (r) => {
       requireLoopback(r.raw);
-      sendJSON(r.res, 200, { clusters: this.fleet(Date.now()) });
+      sendJSON(r.res, 200, { clusters: await this.fleet(Date.now()) });
     });
     router.on("GET", "/*", (r) => {
       if (!serveStatic(this.uiDir, r.url.pathname, r.res)) {
@@ -50,16 +50,16 @@ export class WebRole implements Role {
   }
 
   /** The fleet view at `nowMs`: registered clusters joined with their ingest figures. */
-  fleet(nowMs: number): ClusterStatus[] {
+  async fleet(nowMs: number): Promise<ClusterStatus[]> {
     const series = new Map((this.metrics?.storage.stats() ?? []).map((s) => [s.tenant, s.activeSeries]));
-    return this.registry.clusters.list().map((c) => {
-      const ingest = this.metrics?.stats.get(c.id, nowMs);
+    return (await this.registry.service.listClusters()).map((c) => {
+      const ingest = this.metrics?.stats.get(c.name, nowMs);
       return {
-        id: c.id,
+        id: c.name,
         project: c.project,
         lastSeen: ingest?.lastSeenMs === undefined ? null : new Date(ingest.lastSeenMs).toISOString(),
         samplesPerSecond: Math.round((ingest?.samplesPerSecond ?? 0) * 100) / 100,
-        activeSeries: series.get(c.id) ?? 0,
+        activeSeries: series.get(c.name) ?? 0,
       };
     });
   }

@@ -30,12 +30,15 @@ export class RemoteWriteReceiver {
 
   /**
    * Checks the headers of a write, decompresses and decodes the body, and appends every sample for
-   * `tenant`. Resolves once the accepted samples are committed.
+   * `tenant`. Resolves once the accepted samples are committed. `admit` (the gateway's per-cluster
+   * limit) is called with the request's sample count once decoded, before the commit; what it
+   * throws rejects the request with nothing kept.
    */
   async receive(
     tenant: string,
     headers: { contentType: string | undefined; contentEncoding: string | undefined },
     body: Uint8Array,
+    admit?: (samples: number) => void,
   ): Promise<ReceiveResult> {
     const version = messageVersion(headers.contentType);
     checkContentEncoding(headers.contentEncoding);
@@ -50,7 +53,7 @@ export class RemoteWriteReceiver {
         throw new HttpError("bad_data", `corrupt remote-write ${version}.0 body: ${err.message}`);
       throw err;
     }
-    const result = await w.commit();
+    const result = await w.commit(admit);
     if (version === 1) return result;
     return {
       ...result,

@@ -268,10 +268,13 @@ export class SampleWriter implements WriteSink {
 
   /**
    * Takes the request's samples from the tenant's rate budget (429/413 and nothing kept if refused),
-   * commits what was appended (durable before it resolves) and reports the request.
+   * commits what was appended (durable before it resolves) and reports the request. `admit`, when
+   * given, is asked first with the request's sample count (written and refused); what it throws
+   * refuses the request with nothing kept (the gateway's per-cluster limits).
    */
-  async commit(): Promise<ReceiveResult> {
+  async commit(admit?: (samples: number) => void): Promise<ReceiveResult> {
     try {
+      admit?.(this.#written + this.#refused);
       this.pipeline.takeRate(this.tenant, this.#written + this.#refused);
       await this.#app.commit();
     } catch (err) {

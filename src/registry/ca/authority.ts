@@ -7,8 +7,24 @@ import { isIP } from "node:net";
 import { join } from "node:path";
 import * as x509 from "@peculiar/x509";
 import { tenantIdProblem } from "../../model/tenant.js";
+import {
+  type CrlEntry,
+  type CrlOptions,
+  crlEntryParams,
+  crlNumberExtension,
+  DEFAULT_CRL_NEXT_UPDATE_MS,
+  opensslCrlPem,
+} from "./crl.js";
+import { certificateRequestKey } from "./csr.js";
 import { CaError } from "./errors.js";
-import { CA_CERT_FILE, CA_KEY_FILE, type CaFiles, readCaFiles, writeCaFiles } from "./files.js";
+import {
+  CA_CERT_FILE,
+  CA_KEY_FILE,
+  type CaFiles,
+  readCaFiles,
+  readSuppliedCaFiles,
+  writeCaFiles,
+} from "./files.js";
 import { CLUSTER_ORGANIZATION } from "./inspect.js";
 
 x509.cryptoProvider.set(webcrypto);
@@ -31,16 +47,20 @@ export const CA_LIFETIME_YEARS = 10;
 const EC_P256 = { name: "ECDSA", namedCurve: "P-256" } as const;
 const ECDSA_SHA256 = { name: "ECDSA", hash: "SHA-256" } as const;
 
-/** A certificate the CA issued, with the private key that belongs to it. */
-export interface IssuedCertificate {
+/** A certificate the CA signed. */
+export interface SignedCertificate {
   /** The certificate, PEM. */
   readonly certPem: string;
-  /** The certificate's private key, PKCS#8 PEM (`BEGIN PRIVATE KEY`); the CA keeps no copy. */
-  readonly keyPem: string;
   /** Serial number in lowercase hex, as Node's `X509Certificate.serialNumber` reports it modulo case. */
   readonly serialNumber: string;
   /** End of validity (inclusive, second precision): never later than the CA certificate's own. */
   readonly notAfter: Date;
+}
+
+/** A certificate the CA issued, with the private key that belongs to it. */
+export interface IssuedCertificate extends SignedCertificate {
+  /** The certificate's private key, PKCS#8 PEM (`BEGIN PRIVATE KEY`); the CA keeps no copy. */
+  readonly keyPem: string;
 }
 
 /** Options for issuing one certificate. */
@@ -57,10 +77,19 @@ export interface LoadOrCreateOptions {
   readonly now?: () => Date;
 }
 
+/** Where a CA's files are, and what to tell the admin when they are wrong. */
+interface CaLocation {
+  readonly certPath: string;
+  readonly keyPath: string;
+  /** What to do once the CA certificate has expired. */
+  readonly whenExpired: string;
+}
+
 /**
  * The seed's certificate authority: an ECDSA P-256 key and self-signed certificate kept in one
  * directory, issuing client certificates that name a cluster and serving certificates for the gateway.
- * Certificates are not recorded or revocable here; the registry keeps track of what was issued.
+ * It also signs agents' certificate requests and the revocation lists the gateway checks; which
+ * certificates exist and which are revoked is the registry's record, not the CA's.
  */
 export class CertificateAuthority {
   readonly #cert: x509.X509Certificate;
@@ -93,7 +122,16 @@ export class CertificateAuthority {
   static async loadOrCreate(dir: string, opts: LoadOrCreateOptions = {}): Promise<CertificateAuthority> {
     const now = opts.now ?? (() => new Date());
     const files = await readCaFiles(dir);
-    if (files !== undefined) return CertificateAuthority.#load(dir, files, now);
+    if (files !== undefined) {
+      const where: CaLocation = {
+        certPath: join(dir, CA_CERT_FILE),
+        keyPath: join(dir, CA_KEY_FILE),
+        whenExpired:
+          `move the files in ${dir} aside to create a new CA, then issue every cluster and the gateway ` +
+          "new certificates",
+      };
+      return CertificateAuthority.#load(where, files, now);
+    }
 
     const commonName = opts.commonName ?? DEFAULT_CA_COMMON_NAME;
     if (commonName.trim() === "")
@@ -127,8 +165,50 @@ export class CertificateAuthority {
     return ca;
   }
 
-  static async #load(dir: string, files: CaFiles, now: () => Date): Promise<CertificateAuthority> {
-    const certPath = join(dir, CA_CERT_FILE);
+  /**
+   * Loads a CA the admin supplies (`registry.ca_cert_file`, `registry.ca_key_file`): a PEM file
+   * holding the CA certificate alone and a PKCS#8 or SEC1 PEM key file of mode 0600. The same checks
+   * as `loadOrCreate` apply (key readable by its owner only, ECDSA P-256, the certificate's own key,
+   * basicConstraints CA:true, not expired), plus: a keyUsage extension, when present, must allow
+   * keyCertSign and cRLSign, and the certificate must be self-signed (a root: Node's TLS cannot
+   * anchor trust in an intermediate). Nothing is ever written; an invalid pair throws a `CaError`.
+   */
+  static async loadFromFiles(
+    certFile: string,
+    keyFile: string,
+    opts: { readonly now?: () => Date } = {},
+  ): Promise<CertificateAuthority> {
+    const files = await readSuppliedCaFiles(certFile, keyFile);
+    const where: CaLocation = {
+      certPath: certFile,
+      keyPath: keyFile,
+      whenExpired:
+        "replace the files named by registry.ca_cert_file and registry.ca_key_file with a valid CA, " +
+        "then issue every cluster and the gateway new certificates",
+    };
+    const blocks = files.certPem.match(/-----BEGIN CERTIFICATE-----/g)?.length ?? 0;
+    if (blocks > 1) {
+      throw new CaError(
+        "CA_UNREADABLE",
+        `${certFile} (registry.ca_cert_file) holds ${blocks} certificates; give the CA certificate alone ` +
+          "(chains are not supported: the CA must be the agents' and the gateway's trust anchor)",
+      );
+    }
+    const ca = await CertificateAuthority.#load(where, files, opts.now ?? (() => new Date()));
+    // Node 20's TLS has no partial-chain option: a trust anchor that is not self-signed makes every
+    // handshake fail with "unable to get issuer certificate".
+    if (!(await new x509.X509Certificate(files.certPem).isSelfSigned())) {
+      throw new CaError(
+        "CA_UNREADABLE",
+        `${certFile} (registry.ca_cert_file) is not self-signed: an intermediate CA cannot be the trust ` +
+          "anchor of agents and the gateway; give a root CA",
+      );
+    }
+    return ca;
+  }
+
+  static async #load(where: CaLocation, files: CaFiles, now: () => Date): Promise<CertificateAuthority> {
+    const { certPath } = where;
     let cert: x509.X509Certificate;
     try {
       cert = new x509.X509Certificate(files.certPem);
@@ -140,12 +220,20 @@ export class CertificateAuthority {
     if (cert.getExtension(x509.BasicConstraintsExtension)?.ca !== true) {
       throw new CaError("CA_UNREADABLE", `${certPath} is not a CA certificate (basicConstraints CA:true)`);
     }
-    const key = await importCaKey(dir, files.keyPem, cert);
+    const usages = cert.getExtension(x509.KeyUsagesExtension)?.usages;
+    const needed = x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign;
+    if (usages !== undefined && (usages & needed) !== needed) {
+      throw new CaError(
+        "CA_UNREADABLE",
+        `${certPath} has a keyUsage extension without keyCertSign and cRLSign, so it cannot sign ` +
+          "certificates and revocation lists",
+      );
+    }
+    const key = await importCaKey(where, files.keyPem, cert);
     if (cert.notAfter.getTime() <= now().getTime()) {
       throw new CaError(
         "CA_EXPIRED",
-        `CA certificate ${certPath} expired at ${cert.notAfter.toISOString()}; move the files in ${dir} ` +
-          "aside to create a new CA, then issue every cluster and the gateway new certificates",
+        `CA certificate ${certPath} expired at ${cert.notAfter.toISOString()}; ${where.whenExpired}`,
       );
     }
     const keyId =
@@ -166,14 +254,62 @@ export class CertificateAuthority {
    * lifetime is not a positive integer.
    */
   async issueClientCertificate(clusterId: string, opts: IssueOptions = {}): Promise<IssuedCertificate> {
-    const problem = tenantIdProblem(clusterId);
-    if (problem !== undefined)
-      throw new CaError("BAD_CLUSTER_ID", `cannot issue a client certificate: ${problem}`);
+    const subject = clusterSubject(clusterId);
     return this.#issue(
-      [{ O: [CLUSTER_ORGANIZATION] }, { CN: [clusterId] }],
+      subject,
       [new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth])],
       opts,
     );
+  }
+
+  /**
+   * Signs the PKCS#10 request `csrPem` (an agent renewing its certificate) as a client certificate
+   * for cluster `clusterId`, exactly as `issueClientCertificate` would issue it but for the request's
+   * public key. Only that key is taken from the request, and only once its signature verifies and it
+   * is ECDSA P-256; the subject comes from `clusterId`, never from the request. Throws a `CaError`:
+   * `BAD_CSR` for a request that does not parse, verify or carry a P-256 key, `BAD_CLUSTER_ID`,
+   * `BAD_LIFETIME` as for `issueClientCertificate`.
+   */
+  async signRequest(csrPem: string, clusterId: string, opts: IssueOptions = {}): Promise<SignedCertificate> {
+    const subject = clusterSubject(clusterId);
+    const publicKey = await certificateRequestKey(csrPem);
+    return this.#sign(
+      subject,
+      [new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth])],
+      publicKey,
+      opts,
+    );
+  }
+
+  /**
+   * A certificate revocation list (v2, signed with the CA key, with the authorityKeyIdentifier and
+   * cRLNumber extensions) listing `entries`, valid from now until `nextUpdateMs` later (7 days by
+   * default). PEM labelled `X509 CRL`, which Node's `tls` takes as its `crl` option. A TLS peer that
+   * checks CRLs refuses every certificate once the CRL passes its nextUpdate, so issue a new one well
+   * before. Throws `BAD_SERIAL` for an entry whose serial is not hex, `BAD_LIFETIME` for a bad
+   * `nextUpdateMs`.
+   */
+  async issueCrl(entries: readonly CrlEntry[], opts: CrlOptions = {}): Promise<string> {
+    const nextUpdateMs = opts.nextUpdateMs ?? DEFAULT_CRL_NEXT_UPDATE_MS;
+    if (!Number.isSafeInteger(nextUpdateMs) || nextUpdateMs <= 0) {
+      throw new CaError(
+        "BAD_LIFETIME",
+        `a CRL's nextUpdate must be a positive whole number of milliseconds ahead, got ${nextUpdateMs}`,
+      );
+    }
+    const params = crlEntryParams(entries);
+    // Second precision, as the CRL stores its times.
+    const thisUpdate = new Date(Math.floor(this.#now().getTime() / 1000) * 1000);
+    const crl = await x509.X509CrlGenerator.create({
+      issuer: this.#cert.subjectName,
+      thisUpdate,
+      nextUpdate: new Date(thisUpdate.getTime() + nextUpdateMs),
+      signingAlgorithm: ECDSA_SHA256,
+      signingKey: this.#key,
+      extensions: [this.#authorityKeyId, crlNumberExtension(thisUpdate)],
+      entries: params,
+    });
+    return opensslCrlPem(crl);
   }
 
   /**
@@ -203,52 +339,76 @@ export class CertificateAuthority {
     extensions: x509.Extension[],
     opts: IssueOptions,
   ): Promise<IssuedCertificate> {
-    const lifetimeMs = opts.lifetimeMs ?? DEFAULT_CERT_LIFETIME_MS;
-    if (!Number.isSafeInteger(lifetimeMs) || lifetimeMs <= 0) {
-      throw new CaError(
-        "BAD_LIFETIME",
-        `certificate lifetime must be a positive whole number of milliseconds, got ${lifetimeMs}`,
-      );
-    }
+    checkLifetime(opts);
+    const keys = await webcrypto.subtle.generateKey(EC_P256, true, ["sign", "verify"]);
+    const signed = await this.#sign(subject, extensions, keys.publicKey, opts);
+    return { ...signed, keyPem: await privateKeyPem(keys.privateKey) };
+  }
+
+  async #sign(
+    subject: x509.JsonName,
+    extensions: x509.Extension[],
+    publicKey: webcrypto.CryptoKey,
+    opts: IssueOptions,
+  ): Promise<SignedCertificate> {
+    const lifetimeMs = checkLifetime(opts);
     const start = this.#now().getTime();
     const caNotAfter = this.#cert.notAfter.getTime();
     if (caNotAfter <= start) {
       throw new CaError("CA_EXPIRED", `the CA certificate expired at ${this.#cert.notAfter.toISOString()}`);
     }
-    const keys = await webcrypto.subtle.generateKey(EC_P256, true, ["sign", "verify"]);
     const cert = await x509.X509CertificateGenerator.create({
       serialNumber: randomSerialNumber(),
       subject,
       issuer: this.#cert.subjectName,
       notBefore: new Date(start - CLOCK_SKEW_MS),
       notAfter: new Date(Math.min(start + lifetimeMs, caNotAfter)),
-      publicKey: keys.publicKey,
+      publicKey,
       signingKey: this.#key,
       signingAlgorithm: ECDSA_SHA256,
       extensions: [
         new x509.BasicConstraintsExtension(false, undefined, true),
         new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
         ...extensions,
-        await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+        await x509.SubjectKeyIdentifierExtension.create(publicKey),
         this.#authorityKeyId,
       ],
     });
     return {
       certPem: toPemWithNewline(cert.toString("pem")),
-      keyPem: await privateKeyPem(keys.privateKey),
       serialNumber: cert.serialNumber.toLowerCase(),
       notAfter: cert.notAfter,
     };
   }
 }
 
+/** The subject of cluster `clusterId`'s client certificate; throws `BAD_CLUSTER_ID` for an invalid id. */
+function clusterSubject(clusterId: string): x509.JsonName {
+  const problem = tenantIdProblem(clusterId);
+  if (problem !== undefined)
+    throw new CaError("BAD_CLUSTER_ID", `cannot issue a client certificate: ${problem}`);
+  return [{ O: [CLUSTER_ORGANIZATION] }, { CN: [clusterId] }];
+}
+
+/** The lifetime `opts` asks for; throws `BAD_LIFETIME` unless it is a positive whole number of ms. */
+function checkLifetime(opts: IssueOptions): number {
+  const lifetimeMs = opts.lifetimeMs ?? DEFAULT_CERT_LIFETIME_MS;
+  if (!Number.isSafeInteger(lifetimeMs) || lifetimeMs <= 0) {
+    throw new CaError(
+      "BAD_LIFETIME",
+      `certificate lifetime must be a positive whole number of milliseconds, got ${lifetimeMs}`,
+    );
+  }
+  return lifetimeMs;
+}
+
 /** Imports the CA key for signing after checking that it is a P-256 key belonging to `cert`. */
 async function importCaKey(
-  dir: string,
+  where: CaLocation,
   keyPem: string,
   cert: x509.X509Certificate,
 ): Promise<webcrypto.CryptoKey> {
-  const keyPath = join(dir, CA_KEY_FILE);
+  const { keyPath } = where;
   let der: Buffer;
   let spki: Buffer;
   try {
@@ -266,7 +426,7 @@ async function importCaKey(
   if (!spki.equals(Buffer.from(cert.publicKey.rawData))) {
     throw new CaError(
       "CA_KEY_MISMATCH",
-      `${keyPath} is not the private key of ${join(dir, CA_CERT_FILE)}; restore the matching pair from a backup`,
+      `${keyPath} is not the private key of ${where.certPath}; restore the matching pair from a backup`,
     );
   }
   return webcrypto.subtle.importKey("pkcs8", der, EC_P256, false, ["sign"]);

@@ -11,7 +11,9 @@ export type CaErrorCode =
   | "BAD_COMMON_NAME"
   | "BAD_CLUSTER_ID"
   | "BAD_HOST"
-  | "BAD_LIFETIME";
+  | "BAD_LIFETIME"
+  | "BAD_CSR"
+  | "BAD_SERIAL";
 
 /** An error from the certificate authority, with a stable `code` and a message that says how to fix it. */
 export class CaError extends Error {

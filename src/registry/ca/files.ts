@@ -40,6 +40,29 @@ export async function readCaFiles(dir: string): Promise<CaFiles | undefined> {
         "(a new CA invalidates every certificate issued so far)",
     );
   }
+  return readPair(certPath, certStat, keyPath, keyStat);
+}
+
+/**
+ * Reads a CA certificate and key that the admin supplies (`registry.ca_cert_file`,
+ * `registry.ca_key_file`), with the same checks as {@link readCaFiles}; both files must exist.
+ * Nothing is ever written next to them.
+ */
+export async function readSuppliedCaFiles(certPath: string, keyPath: string): Promise<CaFiles> {
+  const [certStat, keyStat] = await Promise.all([statOrUndefined(certPath), statOrUndefined(keyPath)]);
+  const missing = (key: string, path: string) =>
+    new CaError("CA_UNREADABLE", `${key} names ${path}, which does not exist`);
+  if (certStat === undefined) throw missing("registry.ca_cert_file", certPath);
+  if (keyStat === undefined) throw missing("registry.ca_key_file", keyPath);
+  return readPair(certPath, certStat, keyPath, keyStat);
+}
+
+async function readPair(
+  certPath: string,
+  certStat: Stats,
+  keyPath: string,
+  keyStat: Stats,
+): Promise<CaFiles> {
   if (!certStat.isFile() || !keyStat.isFile()) {
     const bad = certStat.isFile() ? keyPath : certPath;
     throw new CaError("CA_UNREADABLE", `${bad} is not a regular file`);

@@ -40,7 +40,7 @@ export class ApiError extends Error {
 
 /** Lists the clusters of the fleet. */
 export async function fetchClusters(signal: AbortSignal): Promise<ClusterSummary[]> {
-  const body = await getJSON("/api/mirador/v1/clusters", { signal });
+  const body = await getJSON("/api/mirador/v1/fleet", { signal });
   const clusters = isRecord(body) ? body.clusters : undefined;
   if (!Array.isArray(clusters)) throw new ApiError("unexpected response: no clusters list");
   return clusters.map(parseCluster);
