@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WRITE_HEADERS, writeBody } from "../test-support/remote-write.js";
 import { eventually } from "../test-support/seed.js";
-import { Fleet, metricValue } from "./fleet.testlib.js";
+import { Fleet, gatewayPost, metricValue } from "./fleet.testlib.js";
 
 /**
  * The control plane end to end, in one process over real HTTP and mTLS: a seed (registry, gateway,
@@ -16,11 +17,8 @@ async function agentMetric(agent: { metrics: { metrics(): Promise<string> } }, n
   return metricValue(await agent.metrics.metrics(), name, labels);
 }
 
-const PUSHED_JOB = {
-  job_name: "pushed",
-  metrics_path: "/metrics",
-  static_configs: [{ targets: [] as string[] }],
-};
+/** A job the seed pushes: scrape `target`'s /metrics. */
+const pushedJob = (target: string) => ({ job_name: "pushed", static_configs: [{ targets: [target] }] });
 
 describe("agent configuration from the seed", () => {
   let fleet: Fleet;
@@ -37,7 +35,7 @@ describe("agent configuration from the seed", () => {
 
     // A change in the registry reaches the running agent (long-poll) well within 30 s.
     const v2 = await fleet.registry.service.setAgentConfig("cfg-1", {
-      scrape_configs: [{ ...PUSHED_JOB, static_configs: [{ targets: [seedTarget] }] }],
+      scrape_configs: [pushedJob(seedTarget)],
     });
     await eventually(
       async () => (agent.appliedConfigVersion === v2.version ? true : undefined),
@@ -55,7 +53,7 @@ describe("agent configuration from the seed", () => {
     await agent.stop();
     const v3 = await fleet.registry.service.setAgentConfig("cfg-1", {
       external_labels: { team: "blue" },
-      scrape_configs: [{ ...PUSHED_JOB, static_configs: [{ targets: [seedTarget] }] }],
+      scrape_configs: [pushedJob(seedTarget)],
     });
     await fleet.stopSeed();
 
@@ -174,7 +172,17 @@ describe("flows, limits and certificates", () => {
       30_000,
       "the old certificate's revocation",
     );
-    // The agent keeps delivering on its new certificate after the old one is revoked.
+    // The old certificate no longer connects…
+    const probe = await gatewayPost(
+      fleet.config.gateway.port,
+      issued.caPem,
+      issued,
+      "/api/v1/push",
+      writeBody([[{ __name__: "old_cert_probe" }, [[Date.now(), 1]]]]),
+      WRITE_HEADERS,
+    );
+    expect(probe).toHaveProperty("error");
+    // …while the agent keeps delivering on its new one.
     const after = storedSamples(fleet, "rot-1");
     await eventually(
       async () => (storedSamples(fleet, "rot-1") > after ? true : undefined),
