@@ -4,7 +4,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { writeFileAtomic } from "./atomic-file.js";
+import { writeFileAtomic } from "../../lib/fs/atomic-file.js";
 import { parseRemoteConfig, type RemoteConfig } from "./protocol.js";
 
 /** The cache file's name under the data directory. */

@@ -6,8 +6,8 @@
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import { readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { writeFileAtomic } from "../../lib/fs/atomic-file.js";
 import type { ClientTls } from "../remote-write/index.js";
-import { writeFileAtomic } from "./atomic-file.js";
 
 /** Organization of every cluster certificate the seed's CA issues. */
 const CLUSTER_ORGANIZATION = "mirador-cluster";

@@ -1,7 +1,7 @@
-import { randomBytes } from "node:crypto";
 import type { Stats } from "node:fs";
-import { chmod, mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { syncDir, writeTempFile } from "../../lib/fs/atomic-file.js";
 import { CaError } from "./errors.js";
 
 /** Name of the CA certificate file (PEM, mode 0644) inside the CA directory. */
@@ -89,10 +89,10 @@ async function readPair(
  */
 export async function writeCaFiles(dir: string, files: CaFiles): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const keyTmp = await writeTemp(join(dir, CA_KEY_FILE), files.keyPem, 0o600);
+  const keyTmp = await writeTempFile(join(dir, CA_KEY_FILE), files.keyPem, 0o600);
   let certTmp: string;
   try {
-    certTmp = await writeTemp(join(dir, CA_CERT_FILE), files.certPem, 0o644);
+    certTmp = await writeTempFile(join(dir, CA_CERT_FILE), files.certPem, 0o644);
   } catch (err) {
     await rm(keyTmp, { force: true });
     throw err;
@@ -100,39 +100,6 @@ export async function writeCaFiles(dir: string, files: CaFiles): Promise<void> {
   await rename(keyTmp, join(dir, CA_KEY_FILE));
   await rename(certTmp, join(dir, CA_CERT_FILE));
   await syncDir(dir);
-}
-
-/** Writes `text` to a fresh temporary file beside `path` with `mode`, and returns its path. */
-async function writeTemp(path: string, text: string, mode: number): Promise<string> {
-  const tmp = `${path}.${randomBytes(6).toString("hex")}.tmp`;
-  // "wx" refuses to follow or reuse an existing file; `mode` applies at creation, before any byte lands.
-  const fh = await open(tmp, "wx", mode);
-  try {
-    await fh.writeFile(text, "utf8");
-    await fh.sync();
-  } catch (err) {
-    await fh.close();
-    await rm(tmp, { force: true });
-    throw err;
-  }
-  await fh.close();
-  // The umask may have removed bits from `mode` (0644 under umask 077); set it exactly.
-  await chmod(tmp, mode);
-  return tmp;
-}
-
-/** Flushes the directory entry of renamed files; best effort, as not every platform allows it. */
-async function syncDir(dir: string): Promise<void> {
-  try {
-    const fh = await open(dir, "r");
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    // Directories cannot be opened or fsynced on Windows; the rename is still atomic.
-  }
 }
 
 async function statOrUndefined(path: string): Promise<Stats | undefined> {
