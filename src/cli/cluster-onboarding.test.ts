@@ -1,31 +1,15 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Agent } from "../agent/index.js";
 import { nopLogger } from "../lib/log/logger.js";
 import { type ServedApi, serveRegistryApi } from "../registry/api/api-harness.testlib.js";
 import { eventually, startTestSeed } from "../test-support/seed.js";
 import { loadAgentConfigFile } from "./agent-config-file.js";
-import { main } from "./main.js";
+import { runCli } from "./cli.testlib.js";
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  vi.spyOn(process.stdout, "write").mockImplementation((s) => {
-    out += String(s);
-    return true;
-  });
-  vi.spyOn(process.stderr, "write").mockImplementation((s) => {
-    err += String(s);
-    return true;
-  });
-  try {
-    return { code: await main(argv), out, err };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
+const run = runCli;
 
 /** The whole path a new cluster takes: `mirador cluster add`, then the bundle's agent ships to the seed. */
 describe("onboarding a cluster with mirador cluster add", () => {

@@ -7,27 +7,9 @@ import { type ServedApi, serveRegistryApi } from "../registry/api/api-harness.te
 import { FakeRegistry } from "../registry/api/fake-registry.testlib.js";
 import { startTestSeed } from "../test-support/seed.js";
 import { loadAgentConfigFile } from "./agent-config-file.js";
-import { main } from "./main.js";
+import { runCli } from "./cli.testlib.js";
 
-/** Runs the CLI in-process, capturing what it writes. */
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  vi.spyOn(process.stdout, "write").mockImplementation((s) => {
-    out += String(s);
-    return true;
-  });
-  vi.spyOn(process.stderr, "write").mockImplementation((s) => {
-    err += String(s);
-    return true;
-  });
-  try {
-    const code = await main(argv);
-    return { code, out, err };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
+const run = runCli;
 
 /** A seed's registry API for the CLI to talk to. */
 interface Backend {
