@@ -9,7 +9,7 @@ import { DEFAULT_LIMITS } from "../metrics/limits/limits.js";
 const MiB = 1024 * 1024;
 
 /** A Prometheus duration string (`15s`, `1h30m`) read as milliseconds. */
-const duration = z.string().transform((text, ctx) => {
+export const durationSchema = z.string().transform((text, ctx) => {
   const ms = parseDurationMs(text);
   if (ms === undefined) {
     ctx.addIssue({
@@ -21,6 +21,7 @@ const duration = z.string().transform((text, ctx) => {
   return ms;
 });
 
+const duration = durationSchema;
 const port = z.number().int().min(0).max(65535);
 const tlsFiles = z.strictObject({ cert_file: z.string(), key_file: z.string(), ca_file: z.string() });
 

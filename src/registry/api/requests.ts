@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { parseDurationMs } from "../../lib/duration/duration.js";
+import { durationSchema } from "../../server/config.js";
 
 const labels = z.record(z.string().min(1, "label names must not be empty"), z.string());
 
@@ -63,17 +64,7 @@ export const flowsSchema = z.strictObject({
 });
 
 /** A Prometheus duration (`90s`, `1h`) as milliseconds. */
-const duration = z.string().transform((text, ctx) => {
-  const ms = parseDurationMs(text);
-  if (ms === undefined) {
-    ctx.addIssue({
-      code: "custom",
-      message: `expected a duration such as "1h" or "30m", got ${JSON.stringify(text)}`,
-    });
-    return z.NEVER;
-  }
-  return ms;
-});
+const duration = durationSchema;
 
 /** `POST /clusters/{name}/certificates/rotate`. */
 export const rotateSchema = z.strictObject({
