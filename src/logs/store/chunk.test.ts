@@ -1,0 +1,313 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { crc32c } from "../../metrics/tsdb/chunk/index.js";
+import type { LogMetadata } from "./block-payload.js";
+import {
+  ChunkBuilder,
+  ChunkReader,
+  LOG_CHUNK_INDEX_ENTRY_BYTES,
+  LogChunkError,
+  type LogEntry,
+} from "./chunk.js";
+import { LOG_CODECS, type LogCodecName } from "./codec.js";
+import { logCorpus } from "./log-corpus.js";
+
+const CODECS = Object.keys(LOG_CODECS) as LogCodecName[];
+const ALL: [bigint, bigint] = [-(2n ** 63n), 2n ** 63n - 1n];
+
+interface In {
+  ts: bigint;
+  line: string;
+  metadata?: LogMetadata;
+}
+
+function build(entries: readonly In[], codec: LogCodecName, blockBytes: number): Uint8Array {
+  const b = new ChunkBuilder({ codec, blockBytes });
+  for (const e of entries) b.append(e.ts, e.line, e.metadata);
+  return b.finish();
+}
+
+function plain(es: Iterable<LogEntry>): In[] {
+  return [...es].map((e) => ({ ts: e.tsNs, line: e.line, ...(e.metadata ? { metadata: e.metadata } : {}) }));
+}
+
+/** Re-seals a chunk after a mutation: header, block and index checksums recomputed. */
+function reseal(bytes: Uint8Array): void {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  dv.setUint32(36, crc32c(bytes, 0, 0, 36));
+  const n = dv.getUint32(12);
+  const idx = dv.getUint32(32);
+  if (idx + n * LOG_CHUNK_INDEX_ENTRY_BYTES + 4 !== bytes.length) return;
+  for (let i = 0; i < n; i++) {
+    const p = idx + i * LOG_CHUNK_INDEX_ENTRY_BYTES;
+    const off = dv.getUint32(p);
+    const len = dv.getUint32(p + 4);
+    if (off + len <= bytes.length) dv.setUint32(p + 32, crc32c(bytes, 0, off, off + len));
+  }
+  const end = idx + n * LOG_CHUNK_INDEX_ENTRY_BYTES;
+  dv.setUint32(end, crc32c(bytes, 0, idx, end));
+}
+
+/** Reads everything; returns the error code, or "ok". Anything but a LogChunkError fails the test. */
+function readAll(bytes: Uint8Array): string {
+  try {
+    const r = new ChunkReader(bytes);
+    for (const _ of r.entries(ALL[0], ALL[1])) {
+      // drain
+    }
+    for (const _ of r.entries(ALL[0], ALL[1], "backward")) {
+      // drain
+    }
+    return "ok";
+  } catch (err) {
+    if (err instanceof LogChunkError) return err.code;
+    throw err;
+  }
+}
+
+const entryArb = fc.record(
+  {
+    gap: fc.oneof(fc.constant(0n), fc.bigInt(0n, 1000n), fc.bigInt(0n, 2n ** 60n)),
+    line: fc.oneof(fc.string({ maxLength: 200 }), fc.string({ unit: "grapheme", maxLength: 50 })),
+    metadata: fc.option(
+      fc.array(fc.tuple(fc.string({ maxLength: 10 }), fc.string({ maxLength: 20 })), { maxLength: 3 }),
+      {
+        nil: undefined,
+      },
+    ),
+  },
+  { requiredKeys: ["gap", "line"] },
+);
+
+const streamArb = fc
+  .tuple(fc.bigInt(-(2n ** 62n), 2n ** 62n), fc.array(entryArb, { maxLength: 300 }))
+  .map(([start, es]) => {
+    let t = start;
+    return es.map((e): In => {
+      t += e.gap;
+      if (t > 2n ** 63n - 1n) t = 2n ** 63n - 1n;
+      // Empty metadata and none are the same thing on disk.
+      return e.metadata && e.metadata.length > 0
+        ? { ts: t, line: e.line, metadata: e.metadata }
+        : { ts: t, line: e.line };
+    });
+  });
+
+describe("ChunkBuilder and ChunkReader", () => {
+  it("round-trips random entries with every codec and block size, both directions", () => {
+    fc.assert(
+      fc.property(
+        streamArb,
+        fc.constantFrom(...CODECS),
+        fc.constantFrom(1, 100, 4096),
+        (es, codec, blockBytes) => {
+          const r = new ChunkReader(build(es, codec, blockBytes));
+          expect(r.entryCount).toBe(es.length);
+          expect(plain(r.entries(ALL[0], ALL[1]))).toEqual(es);
+          expect(plain(r.entries(ALL[0], ALL[1], "backward"))).toEqual([...es].reverse());
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it("returns exactly the entries in [from, to)", () => {
+    fc.assert(
+      fc.property(
+        streamArb,
+        fc.bigInt(-(2n ** 62n), 2n ** 62n),
+        fc.bigInt(0n, 2n ** 61n),
+        (es, from, width) => {
+          const to = from + width;
+          const r = new ChunkReader(build(es, "deflate", 200));
+          const want = es.filter((e) => e.ts >= from && e.ts < to);
+          expect(plain(r.entries(from, to))).toEqual(want);
+          expect(plain(r.entries(from, to, "backward"))).toEqual([...want].reverse());
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it("skips blocks outside the range without decompressing them", () => {
+    const b = new ChunkBuilder({ blockBytes: 10 });
+    for (let i = 0; i < 100; i++) b.append(i * 1000, `line ${i} padded to ten`);
+    const bytes = b.finish();
+    const r = new ChunkReader(bytes);
+    expect(r.blocks.length).toBe(100);
+    // Break block 0's checksum: a read that skips it must still succeed.
+    bytes[r.blocks[0]!.offset]! ^= 0xff;
+    expect(plain(r.entries(50_000n, 52_000n)).map((e) => e.line)).toEqual([
+      "line 50 padded to ten",
+      "line 51 padded to ten",
+    ]);
+    expect(() => [...r.entries(0n, 1n)]).toThrow(LogChunkError);
+  });
+
+  it("refuses entries out of time order and timestamps that are not int64 nanoseconds", () => {
+    const cases: [string, () => void, string][] = [
+      [
+        "older entry",
+        () => {
+          const b = new ChunkBuilder();
+          b.append(10n, "a");
+          b.append(9n, "b");
+        },
+        "out_of_order",
+      ],
+      ["unsafe number", () => new ChunkBuilder().append(2 ** 60, "a"), "invalid_timestamp"],
+      ["beyond int64", () => new ChunkBuilder().append(2n ** 63n, "a"), "invalid_timestamp"],
+    ];
+    for (const [name, f, code] of cases) {
+      expect(f, name).toThrow(expect.objectContaining({ code }));
+    }
+  });
+
+  it("encodes the example of docs/format/log-chunk.md", () => {
+    const b = new ChunkBuilder({ codec: "none" });
+    b.append(1_700_000_000_000_000_000n, "GET /");
+    b.append(1_700_000_000_000_001_500n, "POST /a");
+    const bytes = b.finish();
+    expect(Buffer.from(bytes.subarray(40, 59)).toString("hex")).toBe(
+      "0200dc0b050700474554202f504f5354202f61",
+    );
+    expect(bytes.length).toBe(40 + 19 + 36 + 4);
+    const r = new ChunkReader(bytes);
+    expect(r.blocks[0]).toMatchObject({
+      offset: 40,
+      rawLength: 19,
+      count: 2,
+      minTs: 1_700_000_000_000_000_000n,
+    });
+  });
+
+  it("reads an empty chunk", () => {
+    const r = new ChunkReader(new ChunkBuilder().finish());
+    expect(r.entryCount).toBe(0);
+    expect([...r.entries(ALL[0], ALL[1])]).toEqual([]);
+  });
+
+  it("finds lines containing a needle without matching across line boundaries", () => {
+    const b = new ChunkBuilder({ codec: "snappy" });
+    const lines = ["foo", "bar", "xfoox", "fo", "obaz", "", "foo"];
+    lines.forEach((l, i) => {
+      b.append(i, l);
+    });
+    const block = new ChunkReader(b.finish()).block(0);
+    const hits = (needle: string): number[] => {
+      const out: number[] = [];
+      const nb = Buffer.from(needle);
+      for (let i = block.nextContaining(nb); i >= 0; i = block.nextContaining(nb, i + 1)) out.push(i);
+      return out;
+    };
+    expect(hits("foo")).toEqual([0, 2, 6]);
+    expect(hits("oo")).toEqual([0, 2, 6]);
+    expect(hits("fooba")).toEqual([]); // "fo" + "obaz" are two lines
+    expect(hits("")).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(block.nextContaining(Buffer.from("foo"), 1, 2)).toBe(-1);
+  });
+
+  it("nextContaining agrees with a per-line includes() on random lines", () => {
+    const ab = fc.string({ unit: fc.constantFrom("a", "b", "é"), maxLength: 6 });
+    fc.assert(
+      fc.property(fc.array(ab, { minLength: 1, maxLength: 40 }), ab, fc.nat(40), (lines, needle, start) => {
+        const b = new ChunkBuilder({ codec: "none" });
+        lines.forEach((l, i) => {
+          b.append(i, l);
+        });
+        const block = new ChunkReader(b.finish()).block(0);
+        const nb = Buffer.from(needle);
+        const got: number[] = [];
+        for (let i = block.nextContaining(nb, start); i >= 0; i = block.nextContaining(nb, i + 1))
+          got.push(i);
+        const want = lines.flatMap((l, i) => (i >= start && l.includes(needle) ? [i] : []));
+        expect(got).toEqual(want);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("agrees with a per-line includes() on the realistic corpus", () => {
+    const [stream] = logCorpus({ seed: 7, lines: 3000 });
+    const b = new ChunkBuilder();
+    stream!.lines.forEach((l, i) => {
+      b.append(stream!.ts[i]!, l);
+    });
+    const r = new ChunkReader(b.finish());
+    for (const needle of ['status":500', "c0", "Safari", '/api/v1/cart"']) {
+      const nb = Buffer.from(needle);
+      let got = 0;
+      for (const blk of r.decodedBlocks(ALL[0], ALL[1])) {
+        for (let i = blk.nextContaining(nb); i >= 0; i = blk.nextContaining(nb, i + 1)) got++;
+      }
+      expect(got, needle).toBe(stream!.lines.filter((l) => l.includes(needle)).length);
+    }
+  });
+});
+
+describe("corrupt chunks", () => {
+  const sample = (codec: LogCodecName): Uint8Array => {
+    const [s] = logCorpus({ seed: 3, lines: 200 });
+    const b = new ChunkBuilder({ codec, blockBytes: 2000 });
+    s!.lines.forEach((l, i) => {
+      b.append(s!.ts[i]!, l, i % 3 === 0 ? [["trace_id", `t${i}`]] : undefined);
+    });
+    return b.finish();
+  };
+
+  it("a flipped byte or a truncation gives a typed error, never another exception", () => {
+    for (const codec of CODECS) {
+      const good = sample(codec);
+      expect(readAll(good)).toBe("ok");
+      fc.assert(
+        fc.property(
+          fc.nat(good.length - 1),
+          fc.integer({ min: 1, max: 255 }),
+          fc.boolean(),
+          (at, x, truncate) => {
+            const bad = truncate ? good.slice(0, at) : good.slice();
+            if (!truncate) bad[at]! ^= x;
+            expect(readAll(bad)).not.toBe("ok");
+          },
+        ),
+        { numRuns: 200 },
+      );
+    }
+  });
+
+  it("a raw length in the index that disagrees with the block is block_corrupt, for every codec", () => {
+    for (const codec of CODECS) {
+      for (const delta of [-1, 1, 1 << 20]) {
+        const bad = sample(codec);
+        const dv = new DataView(bad.buffer);
+        const p = dv.getUint32(32) + 8; // raw length of block 0
+        dv.setUint32(p, dv.getUint32(p) + delta);
+        reseal(bad);
+        expect(readAll(bad), `${codec} ${delta}`).toBe("block_corrupt");
+      }
+    }
+  });
+
+  it("garbage behind valid checksums gives a typed error or a clean read, never a crash or hang", () => {
+    for (const codec of CODECS) {
+      const good = sample(codec);
+      fc.assert(
+        fc.property(
+          fc.array(fc.tuple(fc.nat(good.length - 1), fc.integer({ min: 0, max: 255 })), {
+            minLength: 1,
+            maxLength: 8,
+          }),
+          (edits) => {
+            const bad = good.slice();
+            for (const [at, v] of edits) bad[at] = v;
+            reseal(bad);
+            expect(["ok", "chunk_header", "chunk_index", "block_corrupt", "block_checksum"]).toContain(
+              readAll(bad),
+            );
+          },
+        ),
+        { numRuns: 200 },
+      );
+    }
+  });
+});
