@@ -19,6 +19,7 @@ export {
 } from "./errors.js";
 export { MAX_RECORD_BYTES } from "./frame.js";
 export {
+  Cursor,
   type DecodedSeries,
   decodeSamples,
   decodeSeries,

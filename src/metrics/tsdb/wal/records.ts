@@ -156,7 +156,7 @@ function isAscii(s: string): boolean {
 }
 
 /** A position in a record being decoded; every read checks bounds and throws {@link RecordDecodeError}. */
-class Cursor {
+export class Cursor {
   pos = 0;
   constructor(readonly buf: Uint8Array) {}
 
@@ -193,6 +193,15 @@ class Cursor {
     if (first & 0x80) m += this.uvarint() * 64;
     if (m > Number.MAX_SAFE_INTEGER - 1) throw new RecordDecodeError(start, "varint above 2^53 − 1");
     return first & 1 ? -m - 1 : m;
+  }
+
+  /** A big-endian two's-complement int64 (the log WAL's nanosecond timestamps). */
+  int64(): bigint {
+    if (this.pos + 8 > this.buf.length) throw new RecordDecodeError(this.pos, "record ends inside an int64");
+    let u = 0n;
+    for (let i = 0; i < 8; i++) u = (u << 8n) | BigInt(this.buf[this.pos + i]!);
+    this.pos += 8;
+    return BigInt.asIntN(64, u);
   }
 
   string(): string {

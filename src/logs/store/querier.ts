@@ -1,0 +1,54 @@
+import type { Matcher } from "../../model/matcher.js";
+import type { LogMetadata } from "./block-payload.js";
+import type { LogDirection } from "./chunk.js";
+
+/**
+ * The read seam of the log store: what the LogQL engine and the Loki API see. Implementations (the
+ * head today; blocks and a multi-tenant merge later) hide their internals behind it.
+ */
+
+/** A stream's labels: pairs sorted by name, names unique, values non-empty. Never mutate. */
+export type StreamLabels = readonly (readonly [string, string])[];
+
+/** One log entry as a query yields it. */
+export interface LogQueryEntry {
+  /** The labels of the entry's stream (shared by all entries of the stream; never mutate). */
+  readonly labels: StreamLabels;
+  /** Unix nanoseconds. */
+  readonly tsNs: bigint;
+  readonly line: string;
+  /** Structured metadata, or undefined when the entry has none. */
+  readonly metadata: LogMetadata | undefined;
+}
+
+/**
+ * A read view over one tenant's logs. Times are Unix **nanoseconds**, ranges `[fromNs, toNs)` (as
+ * Loki's `start` inclusive, `end` exclusive).
+ */
+export interface LogQuerier {
+  /**
+   * The entries of the streams every matcher selects (a matcher matching "" also selects streams
+   * without the label) in `[fromNs, toNs)`, merged across streams in time order: oldest first for
+   * `"forward"`, newest first for `"backward"`; at most `limit` of them (`Infinity` for all). Ties at
+   * one timestamp are ordered by stream labels, then arrival; `"backward"` is the exact reverse of
+   * `"forward"`. A pull iterator: entries are decoded as the caller asks; stopping early (`break`,
+   * `return()`) frees what the iteration holds. It sees the data as of the call (later appends are not
+   * in it).
+   */
+  select(
+    matchers: readonly Matcher[],
+    fromNs: bigint,
+    toNs: bigint,
+    direction: LogDirection,
+    limit: number,
+  ): AsyncIterableIterator<LogQueryEntry>;
+
+  /** Label names of the streams the matchers select (all streams for none), sorted. */
+  labelNames(matchers?: readonly Matcher[]): Promise<string[]>;
+
+  /** Values of label `name` over the streams the matchers select, sorted. */
+  labelValues(name: string, matchers?: readonly Matcher[]): Promise<string[]>;
+
+  /** The label sets of the streams the matchers select, sorted by labels. */
+  series(matchers: readonly Matcher[]): Promise<StreamLabels[]>;
+}
