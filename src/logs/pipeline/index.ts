@@ -14,4 +14,3 @@ export {
 export type { Pipeline, PipelineDeps, PipelineResult } from "./pipeline.js";
 export { compilePipeline, DEFAULT_PIPELINE_DEPS } from "./pipeline.js";
 export type { CompileTemplate, TemplateData } from "./template.js";
-export { unavailableTemplate } from "./template.js";

@@ -430,13 +430,17 @@ describe("line_format and label_format", () => {
   it("a template failing to compile fails the pipeline", () => {
     expect(() => run('| line_format "{{bad"', "x")).toThrow(/bad syntax/);
   });
-  it("without a template engine, line_format says it is not available", () => {
-    const q = parseLogQL('{a="b"} | line_format "{{.a}}"') as LogQueryExpr;
-    expect(() => compilePipeline(q.pipeline)).toThrow("line_format is not available yet");
-    // Other stages need no engine.
-    expect(
-      compilePipeline((parseLogQL('{a="b"} | json | label_format x=y') as LogQueryExpr).pipeline),
-    ).toBeDefined();
+  it("formats with the real Go-template engine by default", () => {
+    const q = parseLogQL(
+      '{a="b"} | logfmt | line_format "{{ .level | ToUpper }} {{ __line__ | trunc 5 }}" | label_format who=`{{ .user }}@{{ .a }}`',
+    ) as LogQueryExpr;
+    const p = compilePipeline(q.pipeline);
+    const r = p.process(1n, "level=warn user=ann", new LineLabels(Labels.fromRecord({ a: "b" })));
+    expect(r?.line).toBe("WARN level");
+    expect(r?.labels.get("who")).toBe("ann@b");
+    expect(() =>
+      compilePipeline((parseLogQL('{a="b"} | line_format "{{ .x"') as LogQueryExpr).pipeline),
+    ).toThrow();
   });
   it("label_format renames (plain) and templates, all from the labels before the stage", () => {
     expect(

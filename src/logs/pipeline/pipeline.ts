@@ -15,7 +15,8 @@ import {
 import { scanLogfmt } from "./logfmt.js";
 import { compilePattern } from "./pattern.js";
 import { compileRE2 } from "./regex.js";
-import { type CompileTemplate, unavailableTemplate } from "./template.js";
+import { compileTemplate } from "./template/index.js";
+import type { CompileTemplate } from "./template.js";
 
 /** What a pipeline needs from outside. */
 export interface PipelineDeps {
@@ -23,8 +24,8 @@ export interface PipelineDeps {
   readonly compileTemplate: CompileTemplate;
 }
 
-/** Dependencies with the template engine not yet available (templates fail to compile). */
-export const DEFAULT_PIPELINE_DEPS: PipelineDeps = { compileTemplate: unavailableTemplate };
+/** The dependencies of every query: the Go-template engine of `template/`. */
+export const DEFAULT_PIPELINE_DEPS: PipelineDeps = { compileTemplate };
 
 /** The result of a line that went through a pipeline. */
 export interface PipelineResult {

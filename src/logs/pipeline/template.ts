@@ -14,8 +14,3 @@ export interface TemplateData {
  * pipeline records as `__error__="TemplateFormatErr"`.
  */
 export type CompileTemplate = (text: string) => (data: TemplateData) => string;
-
-/** Stand-in until the template engine is wired: refuses every template. */
-export const unavailableTemplate: CompileTemplate = () => {
-  throw new Error("line_format is not available yet");
-};
