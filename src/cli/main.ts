@@ -17,7 +17,7 @@ Usage:
   mirador up      [--data-dir DIR] [--http-port N] [--gateway-port N] [--demo-clusters N] [--config FILE]
                   the demo: a seed plus N simulated clusters (default 2), UI at http://127.0.0.1:9700
   mirador server  [--target all|ROLE[,ROLE…]] [--config FILE] [--data-dir DIR] [--http-port N] [--gateway-port N]
-                  a seed; roles: registry, metrics, gateway, web (default all)
+                  a seed; roles: registry, metrics, logs, gateway, web (default all)
   mirador agent   --config FILE
                   the agent of one user cluster (relative paths in FILE are read from its directory)
   mirador project list|add|show|remove …   [--server URL]

@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { DEFAULT_LOG_INGEST_LIMITS } from "../logs/ingest/index.js";
 import { agentConfigSchema, ConfigError, envOverrides, loadConfig, serverConfigSchema } from "./config.js";
 
 function file(text: string): string {
@@ -28,6 +29,23 @@ describe("loadConfig", () => {
     expect(cfg.data_dir).toBe("./data");
     expect(cfg.demo.clusters).toBe(2);
     expect(cfg.server.shutdown_grace).toBe(10_000);
+  });
+
+  it("gives the logs role Loki's limits, durations read from strings, and per-tenant overrides", () => {
+    const cfg = loadConfig(serverConfigSchema, {
+      file: file(
+        "logs:\n  limits:\n    creation_grace_period: 1m\n  tenant_limits:\n    demo-1: {max_line_size: 1024, reject_old_samples_max_age: 1h}\n",
+      ),
+    });
+    expect(cfg.logs.limits).toEqual({ ...DEFAULT_LOG_INGEST_LIMITS, creation_grace_period: 60_000 });
+    expect(cfg.logs.tenant_limits["demo-1"]).toEqual({
+      max_line_size: 1024,
+      reject_old_samples_max_age: 3_600_000,
+    });
+    expect(cfg.logs.max_entries_limit_per_query).toBe(5000);
+    expect(
+      errorOf(() => loadConfig(serverConfigSchema, { file: file("logs:\n  limits:\n    max_lines: 1\n") })),
+    ).toContain("logs.limits: unknown key");
   });
 
   it("lets the file override defaults, the environment override the file, and flags override both", () => {

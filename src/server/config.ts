@@ -4,6 +4,7 @@ import { z } from "zod";
 import { parseByteSize } from "../agent/config/byte-size.js";
 import { scrapeConfigsSchema } from "../agent/config/scrape-config.js";
 import { parseDurationMs } from "../lib/duration/duration.js";
+import { DEFAULT_LOG_INGEST_LIMITS } from "../logs/ingest/limits.js";
 import { DEFAULT_LIMITS } from "../metrics/limits/limits.js";
 
 const MiB = 1024 * 1024;
@@ -166,6 +167,22 @@ const limitsShape = {
 };
 const limitOverrides = z.strictObject(limitsShape).partial();
 
+/** Per-tenant limits of Loki pushes (see src/logs/ingest/limits.ts for each one's meaning); 0 = unlimited. */
+const logLimitsShape = {
+  max_line_size: z.number().int().min(0),
+  max_line_size_truncate: z.boolean(),
+  max_label_names_per_series: z.number().int().min(0),
+  max_label_name_length: z.number().int().min(0),
+  max_label_value_length: z.number().int().min(0),
+  reject_old_samples: z.boolean(),
+  reject_old_samples_max_age: duration,
+  creation_grace_period: duration,
+  max_structured_metadata_size: z.number().int().min(0),
+  max_structured_metadata_entries_count: z.number().int().min(0),
+};
+const logLimitOverrides = z.strictObject(logLimitsShape).partial();
+const L = DEFAULT_LOG_INGEST_LIMITS;
+
 /** The seed's configuration (`mirador server` and `mirador up`). */
 export const serverConfigSchema = z.strictObject({
   data_dir: z.string().default("./data"),
@@ -277,6 +294,49 @@ export const serverConfigSchema = z.strictObject({
         .prefault({}),
       /** …and overrides per tenant, e.g. `tenant_limits: {demo-1: {max_active_series: 10000}}`. */
       tenant_limits: z.record(z.string(), limitOverrides).default({}),
+    })
+    .prefault({}),
+  logs: z
+    .strictObject({
+      /** Largest compressed Loki push body accepted. */
+      max_push_body_bytes: z
+        .number()
+        .int()
+        .positive()
+        .default(16 * MiB),
+      /** Largest Loki push body once gzip/deflate and snappy are undone (a bomb is refused, not expanded). */
+      max_push_decompressed_bytes: z
+        .number()
+        .int()
+        .positive()
+        .default(64 * MiB),
+      /** How far behind a stream's newest entry a late entry is still accepted (Loki's unordered writes). */
+      out_of_order_window: duration.prefault("1h"),
+      /** Most entries one log query may ask for with `limit` (Loki's `max_entries_limit_per_query`). */
+      max_entries_limit_per_query: z.number().int().positive().default(5000),
+      /** Limits of every tenant, with Loki's defaults… */
+      limits: z
+        .strictObject({
+          max_line_size: logLimitsShape.max_line_size.default(L.max_line_size),
+          max_line_size_truncate: logLimitsShape.max_line_size_truncate.default(L.max_line_size_truncate),
+          max_label_names_per_series: logLimitsShape.max_label_names_per_series.default(
+            L.max_label_names_per_series,
+          ),
+          max_label_name_length: logLimitsShape.max_label_name_length.default(L.max_label_name_length),
+          max_label_value_length: logLimitsShape.max_label_value_length.default(L.max_label_value_length),
+          reject_old_samples: logLimitsShape.reject_old_samples.default(L.reject_old_samples),
+          reject_old_samples_max_age: duration.prefault("168h"),
+          creation_grace_period: duration.prefault("10m"),
+          max_structured_metadata_size: logLimitsShape.max_structured_metadata_size.default(
+            L.max_structured_metadata_size,
+          ),
+          max_structured_metadata_entries_count: logLimitsShape.max_structured_metadata_entries_count.default(
+            L.max_structured_metadata_entries_count,
+          ),
+        })
+        .prefault({}),
+      /** …and overrides per tenant, e.g. `tenant_limits: {demo-1: {max_line_size: 1048576}}`. */
+      tenant_limits: z.record(z.string(), logLimitOverrides).default({}),
     })
     .prefault({}),
   registry: z

@@ -1,4 +1,5 @@
 import { GatewayRole, HttpForwarder, LocalForwarder } from "../gateway/index.js";
+import { LogsRole } from "../logs/index.js";
 import { MetricsRole } from "../metrics/index.js";
 import { RegistryRole } from "../registry/index.js";
 import { WebRole } from "../web/index.js";
@@ -12,6 +13,7 @@ import { type Role, type RoleEnv, type RoleName, SEED_ROLES } from "./role.js";
 const DEPENDENCIES: Record<RoleName, readonly RoleName[]> = {
   registry: [],
   metrics: [],
+  logs: [],
   gateway: ["registry"],
   web: ["registry"],
 };
@@ -21,6 +23,7 @@ export interface SeedRoles {
   readonly ordered: Role[];
   readonly registry?: RegistryRole;
   readonly metrics?: MetricsRole;
+  readonly logs?: LogsRole;
   readonly gateway?: GatewayRole;
   readonly web?: WebRole;
 }
@@ -60,6 +63,8 @@ export function createRoles(
     ? new RegistryRole(env, () => `https://${gatewayHost}:${gateway?.port || env.config.gateway.port}`)
     : undefined;
   const metrics = has("metrics") ? new MetricsRole(env) : undefined;
+  const logs = has("logs") ? new LogsRole(env) : undefined;
+  if (registry && logs) registry.addTenantDeleter("logs", (tenant) => logs.deleteTenant(tenant));
   // A removed cluster's data goes once its grace period ends.
   if (registry && metrics) registry.addTenantDeleter("metrics", (tenant) => metrics.deleteTenant(tenant));
   if (has("gateway")) {
@@ -78,13 +83,14 @@ export function createRoles(
     gateway = new GatewayRole(env, registry!, forwarder);
   }
   const web = has("web") ? new WebRole(env, registry!, metrics, opts.uiDir) : undefined;
-  const ordered = [registry, metrics, gateway, web].filter(
+  const ordered = [registry, metrics, logs, gateway, web].filter(
     (r): r is NonNullable<typeof r> => r !== undefined,
   );
   return {
     ordered,
     ...(registry && { registry }),
     ...(metrics && { metrics }),
+    ...(logs && { logs }),
     ...(gateway && { gateway }),
     ...(web && { web }),
   };

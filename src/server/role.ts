@@ -4,7 +4,7 @@ import type { ServerConfig } from "./config.js";
 import type { Router } from "./http/router.js";
 
 /** The roles a seed process can run (`mirador server --target=…`). */
-export const SEED_ROLES = ["registry", "metrics", "gateway", "web"] as const;
+export const SEED_ROLES = ["registry", "metrics", "logs", "gateway", "web"] as const;
 
 /** One of {@link SEED_ROLES}. */
 export type RoleName = (typeof SEED_ROLES)[number];

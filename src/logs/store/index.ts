@@ -1,0 +1,14 @@
+/** The embedded log store: one head per tenant (WAL, streams, chunks) read through {@link LogQuerier}. */
+export type { LogMetadata } from "./block-payload.js";
+export type { LogDirection } from "./chunk.js";
+export {
+  type LogAppendResult,
+  LogHead,
+  type LogHeadEntry,
+  type LogHeadOptions,
+  type LogHeadRefusal,
+  type LogHeadStreamInput,
+  streamKey,
+} from "./log-head.js";
+export { EMPTY_LOG_QUERIER, MergeLogQuerier } from "./merge-querier.js";
+export type { LogQuerier, LogQueryEntry, StreamLabels } from "./querier.js";
