@@ -67,6 +67,7 @@ describe("bin/mirador up", () => {
     expect(lines.filter((l) => l.msg === "role stopped").map((l) => l.role)).toEqual([
       "web",
       "gateway",
+      "logs",
       "metrics",
       "registry",
     ]);
