@@ -1,6 +1,10 @@
+import { cpuMsPerCall } from "../../lib/bench/cpu-time.js";
 import { Labels } from "../../model/labels.js";
 import type { RelabelConfig } from "./config.js";
 import { compileRelabel, type RelabelProgram } from "./program.js";
+
+/** Best of 8 rounds of 100 CPU ms after 50 warm-up calls. */
+const RELABEL_TIMING = { ms: 800, rounds: 8, warmup: 50 };
 
 /**
  * `npm run bench -- relabel`: relabel rules applied per second (of the process's CPU time, one
@@ -39,11 +43,11 @@ export async function run(_args: string[] = []): Promise<Record<string, number>>
       let n = 0;
       for (const l of inputs) if (program.apply(l) !== undefined) n++;
       return n;
-    });
+    }, RELABEL_TIMING);
     out[`${name}.ops_per_s`] = Math.round(inputs.length / (ms / 1000));
     out[`${name}.ns_per_op`] = Math.round((ms * 1e6) / inputs.length);
   }
-  const compileMs = cpuMsPerCall(() => compileRelabel(K8S_POD_RULES).size, 200);
+  const compileMs = cpuMsPerCall(() => compileRelabel(K8S_POD_RULES).size, { ...RELABEL_TIMING, ms: 200 });
   out.k8s_pod_compile_us = Math.round(compileMs * 1000 * 10) / 10;
   return out;
 }
@@ -151,25 +155,4 @@ function metricSeries(i: number): Labels {
     code: "200",
     le: String(0.005 * 2 ** (i % 10)),
   });
-}
-
-/** CPU milliseconds per call of `f`: the best of 8 rounds of at least `ms / 8` CPU ms each. */
-function cpuMsPerCall(f: () => number, ms = 800): number {
-  let sink = 0;
-  for (let i = 0; i < 50; i++) sink += f(); // warm-up
-  let best = Number.POSITIVE_INFINITY;
-  for (let round = 0; round < 8; round++) {
-    let calls = 0;
-    let used = 0;
-    const start = process.cpuUsage();
-    while (used < ms / 8) {
-      sink += f();
-      calls++;
-      const d = process.cpuUsage(start);
-      used = (d.user + d.system) / 1000;
-    }
-    best = Math.min(best, used / calls);
-  }
-  if (sink < 0) throw new Error("unreachable");
-  return best;
 }

@@ -1,3 +1,4 @@
+import { GO_SIMPLE_ESCAPES } from "../../lib/go-escapes.js";
 import { LogQLParseError } from "./errors.js";
 import { parseNumber } from "./units.js";
 
@@ -141,20 +142,8 @@ function readString(src: string, start: number): [string, number] {
       continue;
     }
     const e = src[i + 1];
-    const simple: Record<string, string> = {
-      a: "\x07",
-      b: "\b",
-      f: "\f",
-      n: "\n",
-      r: "\r",
-      t: "\t",
-      v: "\v",
-      "\\": "\\",
-      '"': '"',
-      "'": "'",
-    };
-    if (e !== undefined && simple[e] !== undefined) {
-      out += simple[e];
+    if (e !== undefined && GO_SIMPLE_ESCAPES[e] !== undefined) {
+      out += GO_SIMPLE_ESCAPES[e];
       i += 2;
       continue;
     }

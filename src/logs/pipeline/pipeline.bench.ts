@@ -1,3 +1,4 @@
+import { cpuMsPerCall } from "../../lib/bench/cpu-time.js";
 import { Labels } from "../../model/labels.js";
 import { type LogQueryExpr, parseLogQL } from "../logql/index.js";
 import { logCorpus } from "../store/log-corpus.js";
@@ -36,11 +37,14 @@ export async function run(_args: string[] = []): Promise<Record<string, number>>
     const lines = stream.lines;
     let bytes = 0;
     for (const l of lines) bytes += Buffer.byteLength(l);
-    const ms = cpuMsPerCall(() => {
-      let kept = 0;
-      for (const l of lines) if (p.process(0n, l, new LineLabels(labels)) !== undefined) kept++;
-      return kept;
-    });
+    const ms = cpuMsPerCall(
+      () => {
+        let kept = 0;
+        for (const l of lines) if (p.process(0n, l, new LineLabels(labels)) !== undefined) kept++;
+        return kept;
+      },
+      { ms: 1000, rounds: 5, warmup: 3 },
+    );
     out[`${name}.ns_per_line`] = Math.round((ms * 1e6) / lines.length);
     out[`${name}.mb_per_s`] = Math.round(bytes / 1e6 / (ms / 1000));
   }
@@ -59,26 +63,5 @@ function pickNeedle(lines: readonly string[]): string {
     const d = Math.abs(c - 200);
     if (d < bestDiff) [best, bestDiff] = [w, d];
   }
-  return best;
-}
-
-/** Best CPU milliseconds per call of `f` over several rounds after a warm-up. */
-function cpuMsPerCall(f: () => number, ms = 1000): number {
-  let sink = 0;
-  for (let i = 0; i < 3; i++) sink += f();
-  let best = Number.POSITIVE_INFINITY;
-  for (let round = 0; round < 5; round++) {
-    let calls = 0;
-    let used = 0;
-    const start = process.cpuUsage();
-    while (used < ms / 5) {
-      sink += f();
-      calls++;
-      const d = process.cpuUsage(start);
-      used = (d.user + d.system) / 1000;
-    }
-    best = Math.min(best, used / calls);
-  }
-  if (sink < 0) throw new Error("unreachable");
   return best;
 }

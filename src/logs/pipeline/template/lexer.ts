@@ -1,3 +1,4 @@
+import { GO_SIMPLE_ESCAPES } from "../../../lib/go-escapes.js";
 import { TemplateError } from "./errors.js";
 
 /** Kinds of token in a template: `text` outside actions, the rest inside `{{ }}`. */
@@ -209,19 +210,6 @@ function scanQuoted(src: string, p: number, q: string): number {
   }
 }
 
-const SIMPLE_ESCAPES: Record<string, string> = {
-  a: "\x07",
-  b: "\b",
-  f: "\f",
-  n: "\n",
-  r: "\r",
-  t: "\t",
-  v: "\v",
-  "\\": "\\",
-  '"': '"',
-  "'": "'",
-};
-
 /** Decodes Go's escapes in a quoted string body (`\n`, `\x41`, `\u00e9`, `\101`). */
 function unquote(src: string, pos: number, body: string): string {
   let out = "";
@@ -238,7 +226,7 @@ function unquote(src: string, pos: number, body: string): string {
       continue;
     }
     const n = body[++i] ?? "";
-    const simple = SIMPLE_ESCAPES[n];
+    const simple = GO_SIMPLE_ESCAPES[n];
     if (simple !== undefined) {
       flush();
       out += simple;
