@@ -72,14 +72,33 @@ export class LogsRole implements Role {
     const cfg = this.env.config.logs;
     const tenant = writeTenant(r.raw);
     const body = await readBody(r.raw, cfg.max_push_body_bytes, "logs.max_push_body_bytes");
+    const { status, body: text } = await this.receive(
+      tenant,
+      { contentType: r.raw.headers["content-type"], contentEncoding: r.raw.headers["content-encoding"] },
+      body,
+    );
+    if (status === 204) r.res.writeHead(204).end();
+    else sendText(r.res, status, text);
+  }
+
+  /**
+   * Ingests one Loki push body for `tenant` (the seed's push route and the in-process gateway both
+   * come here): decodes it (a {@link PushError} becomes an `HttpError` 400/413/415, thrown), validates
+   * it, calls `admit` with the decoded line bytes (lines plus structured metadata, refused entries
+   * included) before anything is kept — an error it throws rejects the call with nothing kept —
+   * appends the valid entries and resolves once they are durable, with the status and body to answer.
+   */
+  async receive(
+    tenant: string,
+    headers: { contentType: string | undefined; contentEncoding: string | undefined },
+    body: Uint8Array,
+    admit?: (lineBytes: number) => void,
+  ): Promise<{ status: 204 | 400; body: string }> {
+    const cfg = this.env.config.logs;
     let req: PushRequest;
     try {
       req = decodePushBody(
-        {
-          contentType: r.raw.headers["content-type"],
-          contentEncoding: r.raw.headers["content-encoding"],
-          body,
-        },
+        { contentType: headers.contentType, contentEncoding: headers.contentEncoding, body },
         {
           maxDecompressedBytes: cfg.max_push_decompressed_bytes,
           setting: "logs.max_push_decompressed_bytes",
@@ -89,6 +108,7 @@ export class LogsRole implements Role {
       if (err instanceof PushError) throw pushErrorToHttp(err);
       throw err;
     }
+    admit?.(pushLineBytes(req));
     const overrides = cfg.tenant_limits[tenant] ?? {};
     const v = validatePush(req, this.limitsFor(tenant), Date.now(), {
       setting: (name) =>
@@ -108,9 +128,7 @@ export class LogsRole implements Role {
         })),
       );
     }
-    const { status, body: text } = pushOutcome(withHeadRefusals(v, appended));
-    if (status === 204) r.res.writeHead(204).end();
-    else sendText(r.res, status, text);
+    return pushOutcome(withHeadRefusals(v, appended));
   }
 
   /** The push limits of `tenant`: `logs.limits` with its `logs.tenant_limits` overrides. */
@@ -178,6 +196,18 @@ export class LogsRole implements Role {
   ready(): boolean {
     return this.#running;
   }
+}
+
+/** The bytes of a push's lines and structured metadata (UTF-16 code units: bytes for ASCII), what rate limits count. */
+function pushLineBytes(req: PushRequest): number {
+  let n = 0;
+  for (const s of req.streams) {
+    for (const e of s.entries) {
+      n += e.line.length;
+      for (const [k, v] of e.structuredMetadata ?? []) n += k.length + v.length;
+    }
+  }
+  return n;
 }
 
 /** The push validation with what the head refused on top (out of order, bad timestamps), for {@link pushOutcome}. */

@@ -26,6 +26,8 @@ export type HeadEntry = LogEntry;
 export class HeadStream {
   /** Immutable chunks, in the order they were cut. */
   chunks: ChunkReader[] = [];
+  /** Line bytes of each of {@link chunks} (UTF-16 code units), for index statistics. */
+  chunkLineBytes: number[] = [];
   /** Entries not yet cut, in time order. */
   open: HeadEntry[] = [];
   #openBytes = 0;
@@ -90,8 +92,36 @@ export class HeadStream {
     const b = new ChunkBuilder(policy.chunk);
     for (const e of this.open) b.append(e.tsNs, e.line, e.metadata);
     this.chunks.push(new ChunkReader(b.finish()));
+    let lineBytes = 0;
+    for (const e of this.open) lineBytes += e.line.length;
+    this.chunkLineBytes.push(lineBytes);
     this.open = [];
     this.#openBytes = 0;
+  }
+
+  /** Chunk, entry and line-byte counts of the chunks and open buffer overlapping `[from, to)`. */
+  statsIn(from: bigint, to: bigint): { chunks: number; entries: number; bytes: number } {
+    const out = { chunks: 0, entries: 0, bytes: 0 };
+    this.chunks.forEach((c, i) => {
+      if (c.maxTs < from || c.minTs >= to) return;
+      out.chunks++;
+      out.entries += c.entryCount;
+      out.bytes += this.chunkLineBytes[i]!;
+    });
+    const first = this.open[0];
+    if (first !== undefined && first.tsNs < to && this.open.at(-1)!.tsNs >= from) {
+      out.chunks++;
+      out.entries += this.open.length;
+      for (const e of this.open) out.bytes += e.line.length;
+    }
+    return out;
+  }
+
+  /** Whether any chunk or the open buffer holds entries in `[from, to)` (chunk granularity). */
+  overlaps(from: bigint, to: bigint): boolean {
+    for (const c of this.chunks) if (c.maxTs >= from && c.minTs < to) return true;
+    const first = this.open[0];
+    return first !== undefined && first.tsNs < to && this.open.at(-1)!.tsNs >= from;
   }
 
   /** Entries in memory (chunks and open buffer). */

@@ -11,4 +11,4 @@ export {
   streamKey,
 } from "./log-head.js";
 export { EMPTY_LOG_QUERIER, MergeLogQuerier } from "./merge-querier.js";
-export type { LogQuerier, LogQueryEntry, StreamLabels } from "./querier.js";
+export type { LogQuerier, LogQueryEntry, LogStreamStats, LogTimeRange, StreamLabels } from "./querier.js";

@@ -7,7 +7,7 @@ import type { ChunkBuilderOptions, LogDirection } from "./chunk.js";
 import { mergeStreams } from "./head-select.js";
 import { type CutPolicy, HeadStream } from "./head-stream.js";
 import { LogWAL, replayLogWAL, type WalEntry, type WalStream } from "./log-wal.js";
-import type { LogQuerier, LogQueryEntry, StreamLabels } from "./querier.js";
+import type { LogQuerier, LogQueryEntry, LogStreamStats, LogTimeRange, StreamLabels } from "./querier.js";
 import { StreamIndex } from "./stream-index.js";
 
 /**
@@ -276,29 +276,44 @@ export class LogHead {
     return {
       select: (matchers, fromNs, toNs, direction, limit) =>
         toAsync(this.#select(matchers, fromNs, toNs, direction, limit)),
-      labelNames: async (matchers) => {
-        if (matchers === undefined || matchers.length === 0) return this.#index.labelNames();
+      labelNames: async (matchers, range) => {
+        if ((matchers === undefined || matchers.length === 0) && range === undefined)
+          return this.#index.labelNames();
         const names = new Set<string>();
-        for (const s of this.#streams(matchers)) for (const [n] of s.labels) names.add(n);
+        for (const s of this.#streams(matchers ?? [], range)) for (const [n] of s.labels) names.add(n);
         return [...names].sort();
       },
-      labelValues: async (name, matchers) => {
-        if (matchers === undefined || matchers.length === 0) return this.#index.labelValues(name);
+      labelValues: async (name, matchers, range) => {
+        if ((matchers === undefined || matchers.length === 0) && range === undefined)
+          return this.#index.labelValues(name);
         const values = new Set<string>();
-        for (const s of this.#streams(matchers)) {
+        for (const s of this.#streams(matchers ?? [], range)) {
           for (const [n, v] of s.labels) if (n === name) values.add(v);
         }
         return [...values].sort();
       },
-      series: async (matchers) =>
-        this.#streams(matchers)
-          .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
-          .map((s) => s.labels),
+      series: async (matchers, range) => sortByKey(this.#streams(matchers, range)).map((s) => s.labels),
+      stats: async (matchers, fromNs, toNs) => {
+        const out: LogStreamStats[] = [];
+        for (const s of sortByKey(this.#streams(matchers))) {
+          const st = s.statsIn(fromNs, toNs);
+          if (st.chunks > 0) out.push({ labels: s.labels, ...st });
+        }
+        return out;
+      },
     };
   }
 
-  #streams(matchers: readonly Matcher[]): HeadStream[] {
-    return this.#index.select(matchers).map((id) => this.#byId.get(id)!);
+  /** The applied streams the matchers select (every stream for none), with data in `range` if given. */
+  #streams(matchers: readonly Matcher[], range?: LogTimeRange): HeadStream[] {
+    const ids = matchers.length === 0 ? [...this.#byId.keys()] : this.#index.select(matchers);
+    const out: HeadStream[] = [];
+    for (const id of ids) {
+      const s = this.#byId.get(id)!;
+      if (!s.indexed) continue;
+      if (range === undefined || s.overlaps(range.fromNs, range.toNs)) out.push(s);
+    }
+    return out;
   }
 
   #select(
@@ -336,6 +351,10 @@ export class LogHead {
     this.#closed = true;
     await this.#wal?.close();
   }
+}
+
+function sortByKey(streams: HeadStream[]): HeadStream[] {
+  return streams.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
 /** Wraps a generator as an async iterator (one object per entry, as `for await` expects). */

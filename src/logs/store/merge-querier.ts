@@ -1,7 +1,7 @@
 import type { Matcher } from "../../model/matcher.js";
 import type { LogDirection } from "./chunk.js";
 import { streamKey } from "./log-head.js";
-import type { LogQuerier, LogQueryEntry, StreamLabels } from "./querier.js";
+import type { LogQuerier, LogQueryEntry, LogStreamStats, LogTimeRange, StreamLabels } from "./querier.js";
 
 /** A querier over nothing: a tenant that has never written. */
 export const EMPTY_LOG_QUERIER: LogQuerier = {
@@ -9,6 +9,7 @@ export const EMPTY_LOG_QUERIER: LogQuerier = {
   labelNames: async () => [],
   labelValues: async () => [],
   series: async () => [],
+  stats: async () => [],
 };
 
 /**
@@ -34,18 +35,41 @@ export class MergeLogQuerier implements LogQuerier {
     );
   }
 
-  async labelNames(matchers?: readonly Matcher[]): Promise<string[]> {
-    return union(await Promise.all(this.sources.map((q) => q.labelNames(matchers))));
+  async labelNames(matchers?: readonly Matcher[], range?: LogTimeRange): Promise<string[]> {
+    return union(await Promise.all(this.sources.map((q) => q.labelNames(matchers, range))));
   }
 
-  async labelValues(name: string, matchers?: readonly Matcher[]): Promise<string[]> {
-    return union(await Promise.all(this.sources.map((q) => q.labelValues(name, matchers))));
+  async labelValues(name: string, matchers?: readonly Matcher[], range?: LogTimeRange): Promise<string[]> {
+    return union(await Promise.all(this.sources.map((q) => q.labelValues(name, matchers, range))));
   }
 
-  async series(matchers: readonly Matcher[]): Promise<StreamLabels[]> {
+  async series(matchers: readonly Matcher[], range?: LogTimeRange): Promise<StreamLabels[]> {
     const byKey = new Map<string, StreamLabels>();
-    for (const list of await Promise.all(this.sources.map((q) => q.series(matchers))))
+    for (const list of await Promise.all(this.sources.map((q) => q.series(matchers, range))))
       for (const s of list) byKey.set(streamKey(s), s);
+    return [...byKey.entries()].sort((a, b) => cmp(a[0], b[0])).map(([, s]) => s);
+  }
+
+  /** Each source's stats; a stream stored by several sources (same labels) is summed into one. */
+  async stats(matchers: readonly Matcher[], fromNs: bigint, toNs: bigint): Promise<LogStreamStats[]> {
+    const byKey = new Map<string, LogStreamStats>();
+    for (const list of await Promise.all(this.sources.map((q) => q.stats(matchers, fromNs, toNs)))) {
+      for (const s of list) {
+        const key = streamKey(s.labels);
+        const had = byKey.get(key);
+        byKey.set(
+          key,
+          had === undefined
+            ? s
+            : {
+                labels: s.labels,
+                chunks: had.chunks + s.chunks,
+                entries: had.entries + s.entries,
+                bytes: had.bytes + s.bytes,
+              },
+        );
+      }
+    }
     return [...byKey.entries()].sort((a, b) => cmp(a[0], b[0])).map(([, s]) => s);
   }
 }

@@ -21,6 +21,23 @@ export interface LogQueryEntry {
   readonly metadata: LogMetadata | undefined;
 }
 
+/** A time range `[fromNs, toNs)` in Unix nanoseconds. */
+export interface LogTimeRange {
+  readonly fromNs: bigint;
+  readonly toNs: bigint;
+}
+
+/** What the index knows of one stream over a time range (Loki's `index/stats` and `index/volume`). */
+export interface LogStreamStats {
+  readonly labels: StreamLabels;
+  /** Chunks (cut or open) overlapping the range. */
+  readonly chunks: number;
+  /** Entries of those chunks (whole chunks: an estimate at the range's edges, as Loki's index gives). */
+  readonly entries: number;
+  /** Bytes of those entries' lines (UTF-16 code units; bytes for ASCII). */
+  readonly bytes: number;
+}
+
 /**
  * A read view over one tenant's logs. Times are Unix **nanoseconds**, ranges `[fromNs, toNs)` (as
  * Loki's `start` inclusive, `end` exclusive).
@@ -43,12 +60,21 @@ export interface LogQuerier {
     limit: number,
   ): AsyncIterableIterator<LogQueryEntry>;
 
-  /** Label names of the streams the matchers select (all streams for none), sorted. */
-  labelNames(matchers?: readonly Matcher[]): Promise<string[]>;
+  /**
+   * Label names of the streams the matchers select (all streams for none), sorted; with `range`, only
+   * streams holding data in it (chunk granularity).
+   */
+  labelNames(matchers?: readonly Matcher[], range?: LogTimeRange): Promise<string[]>;
 
-  /** Values of label `name` over the streams the matchers select, sorted. */
-  labelValues(name: string, matchers?: readonly Matcher[]): Promise<string[]>;
+  /** Values of label `name` over the streams the matchers select, sorted; `range` as for {@link labelNames}. */
+  labelValues(name: string, matchers?: readonly Matcher[], range?: LogTimeRange): Promise<string[]>;
 
-  /** The label sets of the streams the matchers select, sorted by labels. */
-  series(matchers: readonly Matcher[]): Promise<StreamLabels[]>;
+  /** The label sets of the streams the matchers select, sorted by labels; `range` as for {@link labelNames}. */
+  series(matchers: readonly Matcher[], range?: LogTimeRange): Promise<StreamLabels[]>;
+
+  /**
+   * Per-stream chunk, entry and byte counts of the streams the matchers select that hold data in
+   * `[fromNs, toNs)`, sorted by labels; streams without data there are left out.
+   */
+  stats(matchers: readonly Matcher[], fromNs: bigint, toNs: bigint): Promise<LogStreamStats[]>;
 }
