@@ -292,3 +292,114 @@ describe("the logs role's data on disk", () => {
     }
   });
 });
+
+describe("the logs role's blocks, limits and retention", () => {
+  const count = async (url: string, tenant: string): Promise<number> => {
+    const r = await get(url, "/loki/api/v1/query_range", tenant, {
+      query: '{app=~".+"}',
+      start: String(ns(T0 - 3_600_000)),
+      end: String(ns(T0 + 3_600_000)),
+      limit: "5000",
+    });
+    return r.json.data.result.flatMap((x: { values: unknown[] }) => x.values).length;
+  };
+
+  it("flushes heads into blocks on POST /flush and serves them after a restart with the WAL truncated", async () => {
+    const config = testConfig();
+    try {
+      const first = new Seed(config, nopLogger, { target: "logs" });
+      await first.start();
+      const url1 = `http://127.0.0.1:${first.httpPort}`;
+      const body = encodePushRequestSnappy({ streams: [{ labels: '{app="api"}', entries: apiLines }] });
+      expect((await push(url1, "t", body, "application/x-protobuf")).status).toBe(204);
+      expect((await fetch(`${url1}/flush`, { method: "POST" })).status).toBe(204);
+      const late = encodePushRequestJson([
+        { labels: [["app", "web"]], entries: [{ timestampNs: ns(T0 + 9000), line: "after the flush" }] },
+      ]);
+      expect((await push(url1, "t", late, "application/json")).status).toBe(204);
+      expect(await count(url1, "t")).toBe(4);
+      await first.stop();
+      expect(readdirSync(join(config.data_dir, "logs", "t", "blocks"))).toEqual(["00000001"]);
+
+      const second = new Seed(config, nopLogger, { target: "logs" });
+      await second.start();
+      try {
+        expect(await count(`http://127.0.0.1:${second.httpPort}`, "t")).toBe(4);
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      rmSync(config.data_dir, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses a push over the tenant's ingestion rate with 429 and Retry-After, keeping nothing of it", async () => {
+    const { url, stop } = await startTestSeed(
+      {
+        logs: {
+          limits: { ingestion_rate_mb: 0.0001, ingestion_burst_size_mb: 0.0001 },
+          tenant_limits: { big: { ingestion_rate_mb: 0 } },
+        },
+      },
+      "logs",
+    );
+    try {
+      const line = "x".repeat(60);
+      const body = (t: number) =>
+        encodePushRequestJson([{ labels: [["app", "a"]], entries: [{ timestampNs: ns(T0 + t), line }] }]);
+      expect((await push(url, "small", body(1), "application/json")).status).toBe(204);
+      const refused = await push(url, "small", body(2), "application/json");
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+      expect(await refused.text()).toMatch(/logs\.limits\.ingestion_rate_mb/);
+      expect(await count(url, "small")).toBe(1);
+      for (let t = 1; t <= 3; t++)
+        expect((await push(url, "big", body(t), "application/json")).status).toBe(204);
+    } finally {
+      await stop();
+    }
+  });
+
+  it("refuses streams past max_global_streams_per_user naming the setting", async () => {
+    const { url, stop } = await startTestSeed(
+      { logs: { tenant_limits: { t: { max_global_streams_per_user: 2 } } } },
+      "logs",
+    );
+    try {
+      const body = encodePushRequestJson(
+        ["a", "b", "c"].map((app) => ({
+          labels: [["app", app]] as [string, string][],
+          entries: [{ timestampNs: ns(T0), line: app }],
+        })),
+      );
+      const r = await push(url, "t", body, "application/json");
+      expect(r.status).toBe(400);
+      expect(await r.text()).toMatch(/stream_limit=1.*logs\.tenant_limits\.t\.max_global_streams_per_user/s);
+      expect(await count(url, "t")).toBe(2);
+    } finally {
+      await stop();
+    }
+  });
+
+  it("deletes blocks past the tenant's retention period in maintenance", async () => {
+    const config = testConfig();
+    config.logs.tenant_limits.short = { retention_period: 60_000 };
+    const seed = new Seed(config, nopLogger, { target: "logs" });
+    await seed.start();
+    try {
+      const url = `http://127.0.0.1:${seed.httpPort}`;
+      const body = encodePushRequestSnappy({ streams: [{ labels: '{app="api"}', entries: apiLines }] });
+      for (const t of ["short", "long"])
+        expect((await push(url, t, body, "application/x-protobuf")).status).toBe(204);
+      await seed.roles.logs!.flushAll();
+      // T0 is ten minutes ago: past `short`'s one-minute retention, well inside the default.
+      await seed.roles.logs!.maintain(Date.now());
+      expect(await count(url, "short")).toBe(0);
+      expect(await count(url, "long")).toBe(3);
+      expect(readdirSync(join(config.data_dir, "logs", "short", "blocks"))).toEqual([]);
+    } finally {
+      await seed.stop();
+      rmSync(config.data_dir, { recursive: true, force: true });
+    }
+  });
+});

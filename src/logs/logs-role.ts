@@ -1,5 +1,7 @@
 import { mkdir, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { TokenBucket } from "../gateway/token-bucket.js";
+import { HttpError } from "../server/errors.js";
 import { readBody } from "../server/http/body.js";
 import { requireLoopback } from "../server/http/loopback.js";
 import { sendText } from "../server/http/reply.js";
@@ -19,21 +21,44 @@ import {
 import {
   EMPTY_LOG_QUERIER,
   type LogAppendResult,
-  LogHead,
   type LogQuerier,
+  LogStore,
   MergeLogQuerier,
 } from "./store/index.js";
 
+/** A tenant's limits: what a push may carry (validation) and what its store may hold. */
+export interface LogTenantLimits extends LogIngestLimits {
+  /** Line bytes per second, MB (2^20 bytes); 0 = unlimited. */
+  readonly ingestion_rate_mb: number;
+  /** Line bytes one burst may carry, MB. */
+  readonly ingestion_burst_size_mb: number;
+  /** Active streams; 0 = unlimited. */
+  readonly max_global_streams_per_user: number;
+  /** Retention of blocks by age, ms; 0 = for ever. */
+  readonly retention_period: number;
+  /** Retention of blocks by total size, bytes; 0 = no bound. */
+  readonly retention_size: number;
+}
+
+const MB = 1024 * 1024;
+
 /**
  * The `logs` role: Loki push ingest and Loki's query API on the seed's HTTP port, over one
- * {@link LogHead} per tenant in `<data_dir>/logs/<tenant>/` (the tenant URI-encoded, dots too, as the
- * TSDB names its directories). Heads found on disk are opened (their WALs replayed) at start; a new
- * tenant's head is created by its first push. A push is answered only once its lines are durable.
+ * {@link LogStore} per tenant in `<data_dir>/logs/<tenant>/` (the tenant URI-encoded, dots too, as the
+ * TSDB names its directories): a head with its WAL, and immutable blocks. Stores found on disk are
+ * opened (their WALs replayed) at start; a new tenant's store is created by its first push. A push is
+ * answered only once its lines are durable. A maintenance loop flushes heads into blocks
+ * (`logs.flush_period`, `logs.head_max_bytes`) and applies each tenant's retention; `POST /flush`
+ * flushes every head at once (loopback only, as Loki's ingester endpoint).
  */
 export class LogsRole implements Role {
   readonly name = "logs";
-  /** Open (or opening) heads by tenant. */
-  readonly #heads = new Map<string, Promise<LogHead>>();
+  /** Open (or opening) stores by tenant. */
+  readonly #heads = new Map<string, Promise<LogStore>>();
+  /** Ingestion rate buckets by tenant (line bytes). */
+  readonly #buckets = new Map<string, TokenBucket>();
+  #maintenance: NodeJS.Timeout | undefined;
+  #maintaining: Promise<void> | undefined;
   #running = false;
 
   constructor(private readonly env: RoleEnv) {}
@@ -58,13 +83,68 @@ export class LogsRole implements Role {
     }
     router.on("POST", "/loki/api/v1/push", (r) => this.#push(r), { errors: "text" });
     router.on("POST", "/api/prom/push", (r) => this.#push(r), { errors: "text" });
+    router.on(
+      "POST",
+      "/flush",
+      async (r) => {
+        requireLoopback(r.raw);
+        await this.flushAll();
+        r.res.writeHead(204).end();
+      },
+      { errors: "text" },
+    );
     registerLokiApi(router, {
       querier: (tenants) => this.querier(tenants),
       maxEntriesLimit: config.logs.max_entries_limit_per_query,
       maxBodyBytes: config.server.max_query_body_bytes,
       version: VERSION,
     });
+    this.#maintenance = setInterval(() => {
+      this.#maintaining ??= this.maintain(Date.now()).finally(() => {
+        this.#maintaining = undefined;
+      });
+    }, config.logs.maintenance_interval);
+    this.#maintenance.unref();
     this.#running = true;
+  }
+
+  /**
+   * One maintenance pass: flushes each tenant's head whose oldest unflushed entry is older than
+   * `logs.flush_period` or which holds `logs.head_max_bytes` of lines, then applies each tenant's
+   * retention. A failing tenant is logged and the others go on.
+   */
+  async maintain(nowMs: number): Promise<void> {
+    const cfg = this.env.config.logs;
+    for (const [tenant, opening] of [...this.#heads]) {
+      try {
+        const store = await opening;
+        const since = store.head.dirtySinceMs;
+        if (
+          store.head.memBytes >= cfg.head_max_bytes ||
+          (since !== undefined && nowMs - since >= cfg.flush_period)
+        ) {
+          await store.flush();
+        }
+        const limits = this.limitsFor(tenant);
+        const r = await store.applyRetention(
+          { periodMs: limits.retention_period, maxBytes: limits.retention_size },
+          nowMs,
+        );
+        if (r.blocks > 0)
+          this.env.logger.info("deleted log blocks past retention", {
+            tenant,
+            blocks: r.blocks,
+            bytes: r.bytes,
+          });
+      } catch (err) {
+        this.env.logger.error("log store maintenance failed", { tenant, err });
+      }
+    }
+  }
+
+  /** Flushes every tenant's head into a block now (`POST /flush`). */
+  async flushAll(): Promise<void> {
+    for (const opening of [...this.#heads.values()]) await (await opening).flush();
   }
 
   async #push(r: RouteRequest): Promise<void> {
@@ -108,12 +188,19 @@ export class LogsRole implements Role {
       if (err instanceof PushError) throw pushErrorToHttp(err);
       throw err;
     }
-    admit?.(pushLineBytes(req));
+    const lineBytes = pushLineBytes(req);
+    admit?.(lineBytes);
     const overrides = cfg.tenant_limits[tenant] ?? {};
-    const v = validatePush(req, this.limitsFor(tenant), Date.now(), {
-      setting: (name) =>
-        overrides[name] !== undefined ? `logs.tenant_limits.${tenant}.${name}` : `logs.limits.${name}`,
-    });
+    const setting = (name: string): string =>
+      (overrides as Record<string, unknown>)[name] !== undefined
+        ? `logs.tenant_limits.${tenant}.${name}`
+        : `logs.limits.${name}`;
+    const limits = this.limitsFor(tenant);
+    const v = validatePush(req, limits, Date.now(), { setting });
+    // As Loki, the rate counts what passed validation.
+    let validBytes = 0;
+    for (const st of v.streams) for (const e of st.entries) validBytes += e.line.length;
+    this.#takeRate(tenant, limits, validBytes, setting);
     let appended: LogAppendResult | undefined;
     if (v.streams.length > 0) {
       const head = await this.#head(tenant);
@@ -126,17 +213,53 @@ export class LogsRole implements Role {
             structuredMetadata: e.structuredMetadata,
           })),
         })),
+        {
+          maxStreams: limits.max_global_streams_per_user,
+          maxStreamsSetting: setting("max_global_streams_per_user"),
+        },
       );
     }
     return pushOutcome(withHeadRefusals(v, appended));
   }
 
-  /** The push limits of `tenant`: `logs.limits` with its `logs.tenant_limits` overrides. */
-  limitsFor(tenant: string): LogIngestLimits {
+  /** The limits of `tenant`: `logs.limits` with its `logs.tenant_limits` overrides. */
+  limitsFor(tenant: string): LogTenantLimits {
     const cfg = this.env.config.logs;
     const out: Record<string, unknown> = { ...cfg.limits };
     for (const [k, v] of Object.entries(cfg.tenant_limits[tenant] ?? {})) if (v !== undefined) out[k] = v;
-    return out as unknown as LogIngestLimits;
+    return out as unknown as LogTenantLimits;
+  }
+
+  /**
+   * Takes `lineBytes` from the tenant's ingestion bucket (`ingestion_rate_mb`, `ingestion_burst_size_mb`)
+   * or throws a 429 `HttpError` with `Retry-After`: the whole push is refused, nothing is kept, and the
+   * sender retries it later. A push larger than the burst passes when the bucket is full (the debt is
+   * paid back at the rate), so no sender is stuck for good.
+   */
+  #takeRate(
+    tenant: string,
+    limits: LogTenantLimits,
+    lineBytes: number,
+    setting: (n: string) => string,
+  ): void {
+    const now = Date.now();
+    const rate = limits.ingestion_rate_mb * MB;
+    const burst = Math.max(limits.ingestion_burst_size_mb * MB, rate);
+    let bucket = this.#buckets.get(tenant);
+    if (bucket === undefined) {
+      bucket = new TokenBucket(rate, burst, now);
+      this.#buckets.set(tenant, bucket);
+    } else {
+      bucket.configure(rate, burst, now);
+    }
+    const wait = bucket.take(lineBytes, now);
+    if (wait === 0) return;
+    const seconds = Math.max(1, Math.ceil(wait / 1000));
+    throw new HttpError(
+      "rate_limited",
+      `ingestion rate limit of ${limits.ingestion_rate_mb} MB/s (burst ${limits.ingestion_burst_size_mb} MB) exceeded for tenant ${tenant} while pushing ${lineBytes} bytes of lines; retry in ${seconds} s, or raise ${setting("ingestion_rate_mb")} / ${setting("ingestion_burst_size_mb")}`,
+      { "Retry-After": String(seconds) },
+    );
   }
 
   /** A read view over `tenants`' logs: one head's querier, or several merged by time. */
@@ -150,15 +273,15 @@ export class LogsRole implements Role {
     return qs.length === 1 ? qs[0]! : new MergeLogQuerier(qs);
   }
 
-  /** The head of `tenant`, opened (or created) once. */
-  #head(tenant: string): Promise<LogHead> {
+  /** The store of `tenant`, opened (or created) once. */
+  #head(tenant: string): Promise<LogStore> {
     let head = this.#heads.get(tenant);
     if (head === undefined) {
       const dir = join(this.#dir, tenantDir(tenant));
-      head = LogHead.open(dir, {
+      head = LogStore.open(dir, {
         outOfOrderWindowNs: BigInt(this.env.config.logs.out_of_order_window) * 1_000_000n,
       }).then((h) => {
-        const torn = h.replayReport?.torn;
+        const torn = h.head.replayReport?.torn;
         if (torn !== undefined)
           this.env.logger.warn("cut a torn tail off a log WAL", {
             tenant,
@@ -188,6 +311,8 @@ export class LogsRole implements Role {
 
   async stop(): Promise<void> {
     this.#running = false;
+    clearInterval(this.#maintenance);
+    await this.#maintaining;
     const heads = [...this.#heads.values()];
     this.#heads.clear();
     await Promise.all(heads.map(async (h) => (await h.catch(() => undefined))?.close()));

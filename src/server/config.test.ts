@@ -37,7 +37,15 @@ describe("loadConfig", () => {
         "logs:\n  limits:\n    creation_grace_period: 1m\n  tenant_limits:\n    demo-1: {max_line_size: 1024, reject_old_samples_max_age: 1h}\n",
       ),
     });
-    expect(cfg.logs.limits).toEqual({ ...DEFAULT_LOG_INGEST_LIMITS, creation_grace_period: 60_000 });
+    expect(cfg.logs.limits).toEqual({
+      ...DEFAULT_LOG_INGEST_LIMITS,
+      creation_grace_period: 60_000,
+      ingestion_rate_mb: 4,
+      ingestion_burst_size_mb: 6,
+      max_global_streams_per_user: 5000,
+      retention_period: 744 * 3_600_000,
+      retention_size: 0,
+    });
     expect(cfg.logs.tenant_limits["demo-1"]).toEqual({
       max_line_size: 1024,
       reject_old_samples_max_age: 3_600_000,

@@ -179,6 +179,11 @@ const logLimitsShape = {
   creation_grace_period: duration,
   max_structured_metadata_size: z.number().int().min(0),
   max_structured_metadata_entries_count: z.number().int().min(0),
+  ingestion_rate_mb: z.number().min(0),
+  ingestion_burst_size_mb: z.number().min(0),
+  max_global_streams_per_user: z.number().int().min(0),
+  retention_period: duration,
+  retention_size: z.number().int().min(0),
 };
 const logLimitOverrides = z.strictObject(logLimitsShape).partial();
 const L = DEFAULT_LOG_INGEST_LIMITS;
@@ -204,6 +209,8 @@ export const serverConfigSchema = z.strictObject({
       hosts: z.array(z.string()).default(["localhost", "127.0.0.1"]),
       /** Where to forward writes when the metrics role runs in another process (its /api/v1/push URL). */
       forward_url: z.string().url().optional(),
+      /** Where to forward Loki pushes when the logs role runs in another process (its /loki/api/v1/push URL). */
+      logs_forward_url: z.string().url().optional(),
       /** Lifetime of the gateway's serving certificate; it is renewed when a third is left. */
       serving_cert_lifetime: duration.prefault("90d"),
       /** Limits of every cluster unless the registry sets others for it (0 = unlimited). */
@@ -314,6 +321,19 @@ export const serverConfigSchema = z.strictObject({
       out_of_order_window: duration.prefault("1h"),
       /** Most entries one log query may ask for with `limit` (Loki's `max_entries_limit_per_query`). */
       max_entries_limit_per_query: z.number().int().positive().default(5000),
+      /**
+       * A tenant's head is flushed into an immutable block on disk (and its WAL truncated) once its
+       * oldest unflushed entry arrived this long ago… (docs/format/log-block.md)
+       */
+      flush_period: duration.prefault("1h"),
+      /** …or once it holds this many bytes of lines, whichever comes first. */
+      head_max_bytes: z
+        .number()
+        .int()
+        .positive()
+        .default(256 * MiB),
+      /** How often heads are checked for a flush and retention is applied. */
+      maintenance_interval: duration.prefault("30s"),
       /** Limits of every tenant, with Loki's defaults… */
       limits: z
         .strictObject({
@@ -333,6 +353,16 @@ export const serverConfigSchema = z.strictObject({
           max_structured_metadata_entries_count: logLimitsShape.max_structured_metadata_entries_count.default(
             L.max_structured_metadata_entries_count,
           ),
+          /** Line bytes per second a tenant may push (MB = 2^20 bytes, as Loki counts); 0 = unlimited. */
+          ingestion_rate_mb: logLimitsShape.ingestion_rate_mb.default(4),
+          /** Line bytes one burst may carry, MB; a push larger than the burst passes when the bucket is full. */
+          ingestion_burst_size_mb: logLimitsShape.ingestion_burst_size_mb.default(6),
+          /** Active streams (streams in the head) a tenant may have; 0 = unlimited. */
+          max_global_streams_per_user: logLimitsShape.max_global_streams_per_user.default(5000),
+          /** Blocks whose newest entry is older than this are deleted; 0 keeps them for ever. */
+          retention_period: duration.prefault("744h"),
+          /** While a tenant's blocks take more bytes than this, the oldest is deleted; 0 = no bound. */
+          retention_size: logLimitsShape.retention_size.default(0),
         })
         .prefault({}),
       /** …and overrides per tenant, e.g. `tenant_limits: {demo-1: {max_line_size: 1048576}}`. */

@@ -1,19 +1,21 @@
 import type { LogDirection, LogEntry } from "./chunk.js";
-import { type HeadStream, lowerBound } from "./head-stream.js";
+import { lowerBound } from "./head-stream.js";
 import type { LogQueryEntry } from "./querier.js";
+import type { StreamSource } from "./stream-source.js";
 
 /**
- * The merge behind `LogQuerier.select` on a head: one source per chunk and per open buffer of every
- * selected stream, merged with a binary heap by (timestamp, stream key, source order); backward
- * reverses every key, so it is the exact reverse of forward. The set of chunks and the open buffer's
- * entries in range are taken when the merge is built (a snapshot); chunks decode block by block as
- * the caller pulls.
+ * The merge behind `LogQuerier.select`: one source per chunk and per open buffer of every selected
+ * stream source (of the head and of blocks), merged with a binary heap by (timestamp, stream key,
+ * source order — the order the stream sources and their chunks are given in); backward reverses
+ * every key, so it is the exact reverse of forward. The set of chunks and the open buffers' entries
+ * in range are taken when the merge is built (a snapshot); chunks decode block by block as the
+ * caller pulls.
  */
 
 interface Source {
   readonly it: Iterator<LogEntry>;
-  readonly stream: HeadStream;
-  /** Position of the source within its stream: chunks in cut order, then the open buffer. */
+  readonly stream: StreamSource;
+  /** Position of the source among all sources: stream sources in the order given, chunks in cut order, then the open buffer. */
   readonly order: number;
   cur: LogEntry;
 }
@@ -25,17 +27,17 @@ function* sliceIter(entries: readonly LogEntry[], backward: boolean): Generator<
 
 /** Builds the merge of `streams` over `[fromNs, toNs)`; at most `limit` entries. */
 export function mergeStreams(
-  streams: readonly HeadStream[],
+  streams: readonly StreamSource[],
   fromNs: bigint,
   toNs: bigint,
   direction: LogDirection,
   limit: number,
 ): Generator<LogQueryEntry> {
-  const iters: { it: Iterator<LogEntry>; stream: HeadStream; order: number }[] = [];
+  const iters: { it: Iterator<LogEntry>; stream: StreamSource; order: number }[] = [];
   if (!(limit > 0) || fromNs >= toNs) return merge(iters, direction, limit);
   const backward = direction === "backward";
+  let order = 0;
   for (const s of streams) {
-    let order = 0;
     for (const c of s.chunks) {
       if (c.entryCount > 0 && c.maxTs >= fromNs && c.minTs < toNs) {
         iters.push({ it: c.entries(fromNs, toNs, direction), stream: s, order });
@@ -45,12 +47,13 @@ export function mergeStreams(
     const lo = lowerBound(s.open, fromNs);
     const hi = lowerBound(s.open, toNs);
     if (hi > lo) iters.push({ it: sliceIter(s.open.slice(lo, hi), backward), stream: s, order });
+    order++;
   }
   return merge(iters, direction, limit);
 }
 
 function* merge(
-  iters: readonly { it: Iterator<LogEntry>; stream: HeadStream; order: number }[],
+  iters: readonly { it: Iterator<LogEntry>; stream: StreamSource; order: number }[],
   direction: LogDirection,
   limit: number,
 ): Generator<LogQueryEntry> {
@@ -58,7 +61,7 @@ function* merge(
   const sign = backward ? -1 : 1;
   const less = (a: Source, b: Source): boolean => {
     if (a.cur.tsNs !== b.cur.tsNs) return a.cur.tsNs < b.cur.tsNs === !backward;
-    if (a.stream !== b.stream) return (a.stream.key < b.stream.key ? -1 : 1) * sign < 0;
+    if (a.stream.key !== b.stream.key) return (a.stream.key < b.stream.key ? -1 : 1) * sign < 0;
     return (a.order - b.order) * sign < 0;
   };
   const heap: Source[] = [];

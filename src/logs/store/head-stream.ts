@@ -1,6 +1,7 @@
 import type { LogMetadata } from "./block-payload.js";
 import { ChunkBuilder, type ChunkBuilderOptions, ChunkReader, type LogEntry } from "./chunk.js";
 import type { StreamLabels } from "./querier.js";
+import { MemChunk, type StreamSource } from "./stream-source.js";
 
 /**
  * One stream of a log head: its labels, the immutable chunks cut so far and the open buffer of
@@ -23,11 +24,9 @@ export interface CutPolicy {
 export type HeadEntry = LogEntry;
 
 /** One stream of a log head (see the file comment). */
-export class HeadStream {
-  /** Immutable chunks, in the order they were cut. */
-  chunks: ChunkReader[] = [];
-  /** Line bytes of each of {@link chunks} (UTF-16 code units), for index statistics. */
-  chunkLineBytes: number[] = [];
+export class HeadStream implements StreamSource {
+  /** Immutable chunks, in the order they were cut (taken away by a flush). */
+  chunks: MemChunk[] = [];
   /** Entries not yet cut, in time order. */
   open: HeadEntry[] = [];
   #openBytes = 0;
@@ -42,6 +41,8 @@ export class HeadStream {
   pending: { tsNs: bigint; line: string }[] = [];
   /** Whether the stream is in the label index (its first entries were applied). */
   indexed = false;
+  /** Whether entries were accepted since the last flush (a stream idle for a whole flush period is dropped). */
+  active = false;
 
   constructor(
     /** Id within the head, ≥ 1. */
@@ -91,37 +92,19 @@ export class HeadStream {
     if (this.open.length === 0) return;
     const b = new ChunkBuilder(policy.chunk);
     for (const e of this.open) b.append(e.tsNs, e.line, e.metadata);
-    this.chunks.push(new ChunkReader(b.finish()));
+    const bytes = b.finish();
     let lineBytes = 0;
     for (const e of this.open) lineBytes += e.line.length;
-    this.chunkLineBytes.push(lineBytes);
+    this.chunks.push(new MemChunk(bytes, new ChunkReader(bytes), lineBytes));
     this.open = [];
     this.#openBytes = 0;
   }
 
-  /** Chunk, entry and line-byte counts of the chunks and open buffer overlapping `[from, to)`. */
-  statsIn(from: bigint, to: bigint): { chunks: number; entries: number; bytes: number } {
-    const out = { chunks: 0, entries: 0, bytes: 0 };
-    this.chunks.forEach((c, i) => {
-      if (c.maxTs < from || c.minTs >= to) return;
-      out.chunks++;
-      out.entries += c.entryCount;
-      out.bytes += this.chunkLineBytes[i]!;
-    });
-    const first = this.open[0];
-    if (first !== undefined && first.tsNs < to && this.open.at(-1)!.tsNs >= from) {
-      out.chunks++;
-      out.entries += this.open.length;
-      for (const e of this.open) out.bytes += e.line.length;
-    }
-    return out;
-  }
-
-  /** Whether any chunk or the open buffer holds entries in `[from, to)` (chunk granularity). */
-  overlaps(from: bigint, to: bigint): boolean {
-    for (const c of this.chunks) if (c.maxTs >= from && c.minTs < to) return true;
-    const first = this.open[0];
-    return first !== undefined && first.tsNs < to && this.open.at(-1)!.tsNs >= from;
+  /** Bytes of lines in memory (chunks and open buffer). */
+  get lineBytes(): number {
+    let n = this.#openBytes;
+    for (const c of this.chunks) n += c.lineBytes;
+    return n;
   }
 
   /** Entries in memory (chunks and open buffer). */

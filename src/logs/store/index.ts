@@ -1,7 +1,9 @@
 /** The embedded log store: one head per tenant (WAL, streams, chunks) read through {@link LogQuerier}. */
 export type { LogMetadata } from "./block-payload.js";
 export type { LogDirection } from "./chunk.js";
+export { LOG_BLOCK_VERSION, LogBlock, LogBlockError } from "./log-block.js";
 export {
+  type LogAppendOptions,
   type LogAppendResult,
   LogHead,
   type LogHeadEntry,
@@ -10,5 +12,6 @@ export {
   type LogHeadStreamInput,
   streamKey,
 } from "./log-head.js";
+export { type LogRetention, LogStore, type LogStoreStats, type RetentionResult } from "./log-store.js";
 export { EMPTY_LOG_QUERIER, MergeLogQuerier } from "./merge-querier.js";
 export type { LogQuerier, LogQueryEntry, LogStreamStats, LogTimeRange, StreamLabels } from "./querier.js";

@@ -9,6 +9,7 @@ import { type CutPolicy, HeadStream } from "./head-stream.js";
 import { LogWAL, replayLogWAL, type WalEntry, type WalStream } from "./log-wal.js";
 import type { LogQuerier, LogQueryEntry, LogStreamStats, LogTimeRange, StreamLabels } from "./querier.js";
 import { StreamIndex } from "./stream-index.js";
+import { type MemChunk, sourceOverlaps, sourceStats } from "./stream-source.js";
 
 /**
  * One tenant's log head: streams keyed by their sorted label set, each with an open buffer cut into
@@ -24,7 +25,9 @@ export type LogHeadRefusal =
   /** A label set that is empty, has a repeated or empty name, or an empty value. */
   | "invalid_labels"
   /** A timestamp that is not an int64 of nanoseconds. */
-  | "invalid_timestamp";
+  | "invalid_timestamp"
+  /** A new stream while the tenant already has the most active streams it may have. */
+  | "stream_limit";
 
 /** One entry to append. */
 export interface LogHeadEntry {
@@ -72,6 +75,30 @@ export interface LogHeadOptions {
   readonly walSegmentBytes?: number;
   /** `"never"` skips every sync: tests and benchmarks only (survives a process crash, not power loss). */
   readonly syncMode?: SyncMode;
+  /**
+   * WAL segments numbered below this are already in blocks on disk (`docs/format/log-block.md`):
+   * replay skips them and the head deletes them once open.
+   */
+  readonly walSegmentsBelow?: number;
+}
+
+/** Per-call options of {@link LogHead.append}. */
+export interface LogAppendOptions {
+  /** Most streams the head may hold; a push creating more is refused `stream_limit` (0: no limit). */
+  readonly maxStreams?: number;
+  /** The setting that raises {@link maxStreams}, named in the refusal. */
+  readonly maxStreamsSetting?: string;
+}
+
+/** What a flush takes out of the head: every chunk, by stream. See {@link LogHead.takeForFlush}. */
+export interface HeadFlush {
+  /** The WAL segments below this hold nothing that is not in {@link streams}. */
+  readonly walSegmentsBelow: number;
+  readonly streams: readonly {
+    readonly labels: StreamLabels;
+    readonly key: string;
+    readonly chunks: readonly MemChunk[];
+  }[];
 }
 
 const MAX_ERRORS = 5;
@@ -110,12 +137,20 @@ export interface LogHeadStats {
 export class LogHead {
   readonly #byKey = new Map<string, HeadStream>();
   readonly #byId = new Map<number, HeadStream>();
-  readonly #index = new StreamIndex();
+  #index = new StreamIndex();
   readonly #policy: CutPolicy;
   readonly #window: bigint;
   #nextId = 1;
   #wal: LogWAL | undefined;
   #closed = false;
+  /** Appends whose WAL write is in flight (they resolve once applied). */
+  readonly #inflight = new Set<Promise<void>>();
+  /** Set while a flush freezes the head: appends wait for it. */
+  #frozen: Promise<void> | undefined;
+  /** Bytes of lines in memory. */
+  #memBytes = 0;
+  /** When the first entry since the last flush was accepted (ms), if any. */
+  #dirtySinceMs: number | undefined;
   /** What replay read and dropped when the head was opened. */
   replayReport: ReplayReport | undefined;
 
@@ -138,9 +173,11 @@ export class LogHead {
     const head = new LogHead(opts);
     const walDir = join(dir, "wal");
     const syncMode = opts.syncMode ?? "always";
+    const skipBelow = opts.walSegmentsBelow ?? 0;
     head.replayReport = await replayLogWAL(
       walDir,
-      (rec) => {
+      (rec, pos) => {
+        if (pos.segment < skipBelow) return;
         if (rec.type === "streams") {
           for (const s of rec.streams) head.#replayStream(s);
         } else {
@@ -154,11 +191,15 @@ export class LogHead {
       verifiedEnd: head.replayReport.verifiedEnd,
       ...(opts.walSegmentBytes === undefined ? {} : { segmentBytes: opts.walSegmentBytes }),
     });
+    if (skipBelow > 0) await head.#wal.truncate(Math.min(skipBelow, head.#wal.currentSegment));
     return head;
   }
 
   #replayStream(s: WalStream): void {
     const key = streamKey(s.labels);
+    // A flush re-declares the streams it keeps at the start of the next segment; a replay that also
+    // read the segments before (the block was not written) sees them twice.
+    if (this.#byId.get(s.id)?.key === key) return;
     if (this.#byId.has(s.id) || this.#byKey.has(key)) {
       throw new RecordDecodeError(0, `stream ${s.id} ${key} is declared twice`);
     }
@@ -182,6 +223,9 @@ export class LogHead {
       stream.indexed = true;
     }
     stream.insert(tsNs, line, metadata, this.#policy);
+    stream.active = true;
+    this.#memBytes += line.length;
+    this.#dirtySinceMs ??= Date.now();
   }
 
   /**
@@ -190,8 +234,13 @@ export class LogHead {
    * once they are `fdatasync`'d — only then are they visible to queries. Refusals do not fail the call;
    * a WAL failure rejects it (nothing of it is acknowledged) and every later call.
    */
-  async append(streams: readonly LogHeadStreamInput[]): Promise<LogAppendResult> {
+  async append(
+    streams: readonly LogHeadStreamInput[],
+    opts: LogAppendOptions = {},
+  ): Promise<LogAppendResult> {
+    while (this.#frozen !== undefined) await this.#frozen;
     if (this.#closed || this.#wal === undefined) throw new Error("LogHead.append after close");
+    const maxStreams = opts.maxStreams ?? 0;
     const result: LogAppendResult = { accepted: 0, duplicates: 0, refusedByReason: {}, errors: [] };
     const refuse = (reason: LogHeadRefusal, n: number, msg: () => string): void => {
       result.refusedByReason[reason] = (result.refusedByReason[reason] ?? 0) + n;
@@ -240,6 +289,13 @@ export class LogHead {
           }
         }
         if (stream === undefined) {
+          if (maxStreams > 0 && this.#byKey.size >= maxStreams) {
+            refuse("stream_limit", input.entries.length, () => {
+              const setting = opts.maxStreamsSetting ?? "maxStreams";
+              return `stream ${key}: the tenant already has ${this.#byKey.size} active streams, the most it may have (${setting}); reduce the number of label values or raise ${setting}`;
+            });
+            break;
+          }
           stream = new HeadStream(this.#nextId++, key, labels);
           this.#byKey.set(key, stream);
           this.#byId.set(stream.id, stream);
@@ -256,19 +312,98 @@ export class LogHead {
       }
     }
     if (logged.length === 0) return result;
-    await this.#wal.logPush(created, logged);
     // WAL promises resolve in call order, so pushes are applied in the order they were logged,
     // and each stream's pending entries leave in the order they came.
-    const applied = new Map<HeadStream, number>();
-    for (let i = 0; i < logged.length; i++) {
-      const e = logged[i]!;
-      const stream = targets[i]!;
-      applied.set(stream, (applied.get(stream) ?? 0) + 1);
-      this.#apply(stream, e.tsNs, e.line, e.metadata);
-    }
-    for (const [stream, n] of applied) stream.pending.splice(0, n);
+    const done = this.#wal.logPush(created, logged).then(() => {
+      const applied = new Map<HeadStream, number>();
+      for (let i = 0; i < logged.length; i++) {
+        const e = logged[i]!;
+        const stream = targets[i]!;
+        applied.set(stream, (applied.get(stream) ?? 0) + 1);
+        this.#apply(stream, e.tsNs, e.line, e.metadata);
+      }
+      for (const [stream, n] of applied) stream.pending.splice(0, n);
+    });
+    this.#inflight.add(done);
+    const forget = (): void => {
+      this.#inflight.delete(done);
+    };
+    done.then(forget, forget);
+    await done;
     result.accepted = logged.length;
     return result;
+  }
+
+  /** Bytes of lines the head holds in memory. */
+  get memBytes(): number {
+    return this.#memBytes;
+  }
+
+  /** When the oldest entry not yet flushed was accepted (Unix ms), or undefined when there is none. */
+  get dirtySinceMs(): number | undefined {
+    return this.#dirtySinceMs;
+  }
+
+  /**
+   * Freezes the head for a moment to take everything it holds out for a block
+   * (`docs/format/log-block.md`, step 1): waits for appends in flight, cuts the WAL, re-declares the
+   * streams kept (those that received entries since the previous flush; idle ones are dropped) at the
+   * start of the new segment, cuts every open buffer into a chunk and hands all chunks over. Appends
+   * called meanwhile wait, then go on. Resolves undefined when the head holds nothing.
+   */
+  async takeForFlush(): Promise<HeadFlush | undefined> {
+    if (this.#closed || this.#wal === undefined) throw new Error("LogHead.takeForFlush after close");
+    while (this.#frozen !== undefined) await this.#frozen;
+    let thaw!: () => void;
+    this.#frozen = new Promise<void>((resolve) => {
+      thaw = resolve;
+    });
+    try {
+      await Promise.allSettled([...this.#inflight]);
+      if (this.#memBytes === 0 && [...this.#byId.values()].every((s) => s.entryCount === 0)) return undefined;
+      const walSegmentsBelow = await this.#wal.cut();
+      const streams: { labels: StreamLabels; key: string; chunks: MemChunk[] }[] = [];
+      const kept: HeadStream[] = [];
+      for (const s of this.#byId.values()) {
+        s.cut(this.#policy);
+        if (s.chunks.length > 0) streams.push({ labels: s.labels, key: s.key, chunks: s.chunks });
+        s.chunks = [];
+        if (s.active) kept.push(s);
+        s.active = false;
+      }
+      this.#rebuild(kept);
+      if (kept.length > 0) {
+        await this.#wal.logPush(
+          kept.map((s) => ({ id: s.id, labels: s.labels })),
+          [],
+        );
+      }
+      this.#memBytes = 0;
+      this.#dirtySinceMs = undefined;
+      streams.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      return { walSegmentsBelow, streams };
+    } finally {
+      this.#frozen = undefined;
+      thaw();
+    }
+  }
+
+  /** Deletes the WAL segments below `n` once a block holding them is on disk. */
+  async truncateWal(n: number): Promise<void> {
+    if (this.#wal === undefined || this.#closed) return;
+    await this.#wal.truncate(Math.min(n, this.#wal.currentSegment));
+  }
+
+  /** Keeps only `streams` (in id order) in the maps and the label index. */
+  #rebuild(streams: readonly HeadStream[]): void {
+    this.#byId.clear();
+    this.#byKey.clear();
+    this.#index = new StreamIndex();
+    for (const s of streams) {
+      this.#byId.set(s.id, s);
+      this.#byKey.set(s.key, s);
+      s.indexed = false;
+    }
   }
 
   /** A read view; see {@link LogQuerier}. Reads see what was applied when each call is made. */
@@ -296,12 +431,17 @@ export class LogHead {
       stats: async (matchers, fromNs, toNs) => {
         const out: LogStreamStats[] = [];
         for (const s of sortByKey(this.#streams(matchers))) {
-          const st = s.statsIn(fromNs, toNs);
+          const st = sourceStats(s, fromNs, toNs);
           if (st.chunks > 0) out.push({ labels: s.labels, ...st });
         }
         return out;
       },
     };
+  }
+
+  /** The streams the matchers select that hold entries (every one for no matchers), for a store-wide merge. */
+  streamSources(matchers: readonly Matcher[]): HeadStream[] {
+    return this.#streams(matchers);
   }
 
   /** The applied streams the matchers select (every stream for none), with data in `range` if given. */
@@ -311,7 +451,7 @@ export class LogHead {
     for (const id of ids) {
       const s = this.#byId.get(id)!;
       if (!s.indexed) continue;
-      if (range === undefined || s.overlaps(range.fromNs, range.toNs)) out.push(s);
+      if (range === undefined || sourceOverlaps(s, range.fromNs, range.toNs)) out.push(s);
     }
     return out;
   }

@@ -248,6 +248,21 @@ export class LogWAL {
     return this.#wal.log(records);
   }
 
+  /** The number of the segment being written. */
+  get currentSegment(): number {
+    return this.#wal.currentSegment;
+  }
+
+  /** Closes the current segment once everything logged before is durable; resolves with the next one's number. */
+  cut(): Promise<number> {
+    return this.#wal.cut();
+  }
+
+  /** Deletes the segments numbered below `before` (at most {@link currentSegment}). */
+  truncate(before: number): Promise<void> {
+    return this.#wal.truncate(before);
+  }
+
   /** Waits for pending pushes, then closes the file. */
   close(): Promise<void> {
     return this.#wal.close();

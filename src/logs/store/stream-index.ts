@@ -14,11 +14,12 @@ export class StreamIndex {
     return this.#all.length;
   }
 
-  /** Adds stream `id` (greater than every id added before) with its labels. */
+  /**
+   * Adds stream `id` (not added before) with its labels. Ids usually come in increasing order (an
+   * append); a lower one (a stream kept across a flush that writes again) is inserted in place.
+   */
   add(id: number, labels: readonly (readonly [string, string])[]): void {
-    const last = this.#all.at(-1);
-    if (last !== undefined && id <= last) throw new Error(`StreamIndex.add: id ${id} after ${last}`);
-    this.#all.push(id);
+    insertSorted(this.#all, id);
     for (const [name, value] of labels) {
       let values = this.#postings.get(name);
       if (values === undefined) {
@@ -27,7 +28,7 @@ export class StreamIndex {
       }
       const list = values.get(value);
       if (list === undefined) values.set(value, [id]);
-      else list.push(id);
+      else insertSorted(list, id);
     }
   }
 
@@ -110,4 +111,22 @@ function subtractSorted(a: readonly number[], b: readonly number[]): number[] {
     if (b[j] !== x) out.push(x);
   }
   return out;
+}
+
+/** Inserts `id` into the ascending `list`: a push when it is the largest, else in place. */
+function insertSorted(list: number[], id: number): void {
+  const last = list.at(-1);
+  if (last === undefined || id > last) {
+    list.push(id);
+    return;
+  }
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid]! < id) lo = mid + 1;
+    else hi = mid;
+  }
+  if (list[lo] === id) throw new Error(`StreamIndex.add: stream ${id} is already indexed`);
+  list.splice(lo, 0, id);
 }

@@ -1,0 +1,85 @@
+import type { ChunkReader, LogDirection, LogEntry } from "./chunk.js";
+import type { StreamLabels } from "./querier.js";
+
+/**
+ * What a query merges: the chunks and open entries of one stream held by one part of the store (the
+ * head, a block being written, a block on disk). The same stream (same labels) may come from several
+ * parts; the merge orders entries by time, then stream key, then part.
+ */
+
+/** A chunk a query can read: its range and counts up front, its entries on demand. */
+export interface ChunkRef {
+  /** First and last timestamp, ns, inclusive. */
+  readonly minTs: bigint;
+  readonly maxTs: bigint;
+  readonly entryCount: number;
+  /** Sum of its lines' lengths (UTF-16 code units; bytes for ASCII). */
+  readonly lineBytes: number;
+  /** The entries in `[from, to)` in `direction` order, decoded as the caller pulls. */
+  entries(from: bigint, to: bigint, direction: LogDirection): Iterator<LogEntry>;
+}
+
+/** One stream as one part of the store holds it. */
+export interface StreamSource {
+  /** Canonical selector text of the labels (`streamKey`). */
+  readonly key: string;
+  readonly labels: StreamLabels;
+  /** Immutable chunks, in the order they were cut. */
+  readonly chunks: readonly ChunkRef[];
+  /** Entries not yet in a chunk, in time order (empty for blocks). */
+  readonly open: readonly LogEntry[];
+}
+
+/** A chunk held in memory: its encoded bytes (written to a block by a flush) and a reader over them. */
+export class MemChunk implements ChunkRef {
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly reader: ChunkReader,
+    readonly lineBytes: number,
+  ) {}
+
+  get minTs(): bigint {
+    return this.reader.minTs;
+  }
+
+  get maxTs(): bigint {
+    return this.reader.maxTs;
+  }
+
+  get entryCount(): number {
+    return this.reader.entryCount;
+  }
+
+  entries(from: bigint, to: bigint, direction: LogDirection): Iterator<LogEntry> {
+    return this.reader.entries(from, to, direction);
+  }
+}
+
+/** Chunk, entry and line-byte counts of a stream source's chunks and open entries overlapping `[from, to)`. */
+export function sourceStats(
+  s: StreamSource,
+  from: bigint,
+  to: bigint,
+): { chunks: number; entries: number; bytes: number } {
+  const out = { chunks: 0, entries: 0, bytes: 0 };
+  for (const c of s.chunks) {
+    if (c.maxTs < from || c.minTs >= to) continue;
+    out.chunks++;
+    out.entries += c.entryCount;
+    out.bytes += c.lineBytes;
+  }
+  const first = s.open[0];
+  if (first !== undefined && first.tsNs < to && s.open.at(-1)!.tsNs >= from) {
+    out.chunks++;
+    out.entries += s.open.length;
+    for (const e of s.open) out.bytes += e.line.length;
+  }
+  return out;
+}
+
+/** Whether a stream source holds entries in `[from, to)` (chunk granularity). */
+export function sourceOverlaps(s: StreamSource, from: bigint, to: bigint): boolean {
+  for (const c of s.chunks) if (c.maxTs >= from && c.minTs < to) return true;
+  const first = s.open[0];
+  return first !== undefined && first.tsNs < to && s.open.at(-1)!.tsNs >= from;
+}
