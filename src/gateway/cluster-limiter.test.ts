@@ -86,6 +86,19 @@ describe("ClusterLimiter", () => {
     expect(refusal(() => l.takeSamples("a", LIMITS, 10, T0))).toBeUndefined();
   });
 
+  it("checks and refunds the log-bytes bucket as the samples one", () => {
+    const l = new ClusterLimiter(60_000);
+    expect(refusal(() => l.checkLogBytesLeft("a", LIMITS, T0))).toBeUndefined();
+    l.takeLogBytes("a", LIMITS, 1000, T0);
+    const empty = refusal(() => l.checkLogBytesLeft("a", LIMITS, T0))!;
+    expect(empty.reason).toBe("log_rate_limited");
+    expect(empty.message).toContain("the cluster has used up its budget");
+    expect(refusal(() => l.checkSamplesLeft("a", LIMITS, T0))).toBeUndefined();
+    l.refundLogBytes("a", 400, T0);
+    expect(refusal(() => l.takeLogBytes("a", LIMITS, 400, T0))).toBeUndefined();
+    expect(refusal(() => l.takeLogBytes("a", LIMITS, 1, T0))).toBeDefined();
+  });
+
   it("keeps clusters and quantities apart", () => {
     const l = new ClusterLimiter(60_000);
     l.takeSamples("a", LIMITS, 10, T0);

@@ -71,9 +71,12 @@ export class ClusterLimiter {
    * would be refused, so it is answered before its body is read or decoded.
    */
   checkSamplesLeft(cluster: string, limits: ClusterLimits, nowMs: number): void {
-    const meter = this.#meter("samples", cluster, limits, nowMs);
-    if (!meter.bucket.limited || meter.bucket.tokens(nowMs) >= 1) return;
-    throw this.#refusal("samples", cluster, meter, undefined, meter.bucket.take(1, nowMs));
+    this.#checkLeft("samples", cluster, limits, nowMs);
+  }
+
+  /** As {@link checkSamplesLeft}, for `cluster`'s log-bytes bucket (the logs push routes). */
+  checkLogBytesLeft(cluster: string, limits: ClusterLimits, nowMs: number): void {
+    this.#checkLeft("log_bytes", cluster, limits, nowMs);
   }
 
   /** Gives back samples taken for a request that was not kept (the ingest refused it, 429/5xx). */
@@ -81,10 +84,21 @@ export class ClusterLimiter {
     this.#meters.get(key("samples", cluster))?.bucket.refund(samples, nowMs);
   }
 
+  /** Gives back log bytes taken for a push that was not kept (the logs ingest refused it, 429/5xx). */
+  refundLogBytes(cluster: string, bytes: number, nowMs: number): void {
+    this.#meters.get(key("log_bytes", cluster))?.bucket.refund(bytes, nowMs);
+  }
+
   /** Drops the state of a cluster that was removed. */
   forget(cluster: string): void {
     this.#meters.delete(key("samples", cluster));
     this.#meters.delete(key("log_bytes", cluster));
+  }
+
+  #checkLeft(what: Metered, cluster: string, limits: ClusterLimits, nowMs: number): void {
+    const meter = this.#meter(what, cluster, limits, nowMs);
+    if (!meter.bucket.limited || meter.bucket.tokens(nowMs) >= 1) return;
+    throw this.#refusal(what, cluster, meter, undefined, meter.bucket.take(1, nowMs));
   }
 
   #take(what: Metered, cluster: string, limits: ClusterLimits, n: number, nowMs: number): void {

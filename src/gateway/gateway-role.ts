@@ -15,6 +15,7 @@ import { ClusterLimiter, effectiveLimits } from "./cluster-limiter.js";
 import type { WriteForwarder } from "./forwarder.js";
 import type { GatewayRegistry, GatewayRegistryService } from "./gateway-registry.js";
 import { GatewayTls } from "./gateway-tls.js";
+import type { LogForwarder } from "./log-forwarder.js";
 import { clusterUpdateHint, GatewayRefusal } from "./refusal.js";
 import { ServingCertificate } from "./serving-cert.js";
 import { TrafficMeter } from "./traffic.js";
@@ -23,6 +24,11 @@ import { TrafficMeter } from "./traffic.js";
 export interface GatewayOptions {
   /** The clock in Unix ms for limits, traffic rates and certificate renewal (tests pass a fake one). */
   readonly now?: () => number;
+  /**
+   * Where Loki pushes go (`LocalLogForwarder` or `HttpLogForwarder`). Without one the logs push
+   * routes answer 503 naming `gateway.logs_forward_url`: this gateway has no logs ingest.
+   */
+  readonly logForwarder?: LogForwarder;
 }
 
 /** What the gateway knows of a connection's client certificate, worked out once per connection. */
@@ -40,8 +46,10 @@ interface Peer {
  * `X-Scope-OrgID` the client sent is ignored and replaced. A cluster that is unknown or being
  * removed is refused (403); then come the cluster's flow switch (423), body size (413) and
  * samples/s limit (429, {@link ClusterLimiter}) before the write is forwarded to the metrics
- * ingest. It also serves the agent's control endpoints ({@link AgentControl}) and reports each
- * cluster's traffic to the registry ({@link TrafficMeter}).
+ * ingest. Loki pushes (`/loki/api/v1/push`, `/api/prom/push`) pass the same checks with the logs
+ * flow and the log bytes/s limit, and go to the logs ingest ({@link LogForwarder}). It also serves
+ * the agent's control endpoints ({@link AgentControl}) and reports each cluster's traffic to the
+ * registry ({@link TrafficMeter}).
  *
  * The registry's `service` and `ca` are read in {@link start}, once the registry role has started.
  */
@@ -58,6 +66,7 @@ export class GatewayRole implements Role {
   readonly #limiter: ClusterLimiter;
   readonly #traffic: TrafficMeter;
   readonly #now: () => number;
+  readonly #logForwarder: LogForwarder | undefined;
   readonly #requests: Counter<"tenant" | "code">;
   readonly #handshakeFailures: Counter;
 
@@ -68,11 +77,12 @@ export class GatewayRole implements Role {
     opts: GatewayOptions = {},
   ) {
     this.#now = opts.now ?? Date.now;
+    this.#logForwarder = opts.logForwarder;
     this.#limiter = new ClusterLimiter(env.config.gateway.max_retry_after);
     this.#traffic = new TrafficMeter(env.metrics, this.#now);
     this.#requests = new Counter({
       name: "mirador_gateway_requests_total",
-      help: "Writes received by the gateway, per tenant and status code.",
+      help: "Writes and logs pushes received by the gateway, per tenant and status code.",
       labelNames: ["tenant", "code"],
       registers: [env.metrics],
     });
@@ -134,12 +144,14 @@ export class GatewayRole implements Role {
     const agentRoutes: [string, string, (r: RouteRequest, c: Cluster) => Promise<void>][] = [
       ["POST", "/api/v1/push", (r, c) => this.#handleWrite(r, c)],
       ["POST", "/api/v1/write", (r, c) => this.#handleWrite(r, c)],
+      ["POST", "/loki/api/v1/push", (r, c) => this.#handleLogs(r, c)],
+      ["POST", "/api/prom/push", (r, c) => this.#handleLogs(r, c)],
       ["GET", "/agent/v1/config", (r, c) => control.config(r, c.name)],
       ["POST", "/agent/v1/heartbeat", (r, c) => control.heartbeat(r, c.name)],
       ["POST", "/agent/v1/certificate", (r, c) => control.certificate(r, c.name)],
     ];
     for (const [method, path, handler] of agentRoutes) {
-      const write = path.startsWith("/api/");
+      const write = path.startsWith("/api/") || path.startsWith("/loki/");
       router.on(method, path, this.#authenticated(handler, write), { errors: "text" });
     }
     // Health for agents and probes that hold a certificate. /metrics stays on the seed's port: it
@@ -263,7 +275,10 @@ export class GatewayRole implements Role {
     }
     // A cluster with nothing left in its bucket is refused before its body is read or decoded.
     this.#limiter.checkSamplesLeft(name, limits, this.#now());
-    const body = await this.#readWriteBody(r, name, limits);
+    const body = await this.#readBody(r, name, limits, {
+      max: this.env.config.metrics.max_write_body_bytes,
+      setting: "metrics.max_write_body_bytes",
+    });
     this.#traffic.received(name, "metrics", body.length);
     let admitted = 0;
     // The tenant is the certificate's cluster; a tenant header from the client is never looked at.
@@ -291,16 +306,76 @@ export class GatewayRole implements Role {
   }
 
   /**
-   * Reads a write's body, refusing it (413, connection closed) as soon as it passes the cluster's
-   * `max_body_bytes` or the ingest's `metrics.max_write_body_bytes`, whichever is smaller.
+   * A Loki push (`/loki/api/v1/push`, `/api/prom/push`): flow switch, body size, log bytes/s, then
+   * the logs ingest. The tenant is the certificate's cluster; the agent's `X-Scope-OrgID` is never
+   * looked at.
    */
-  async #readWriteBody(r: RouteRequest, cluster: string, limits: ClusterLimits): Promise<Buffer> {
-    const ingestMax = this.env.config.metrics.max_write_body_bytes;
-    const byCluster = limits.max_body_bytes > 0 && limits.max_body_bytes <= ingestMax;
-    const max = byCluster ? limits.max_body_bytes : ingestMax;
+  async #handleLogs(r: RouteRequest, cluster: Cluster): Promise<void> {
+    const name = cluster.name;
+    const limits = effectiveLimits(this.env.config.gateway.default_limits, cluster.limits);
+    if (!cluster.logsEnabled) {
+      throw new GatewayRefusal(
+        "flow_disabled",
+        `logs are switched off for cluster ${name}: the agent must stop collecting and buffering them ` +
+          `until an admin switches them on again (\`mirador cluster enable ${name} --logs\`)`,
+        { "mirador-flow": "logs" },
+      );
+    }
+    const forwarder = this.#logForwarder;
+    if (forwarder === undefined) {
+      throw new HttpError(
+        "unavailable",
+        "this gateway has no logs ingest: run the logs role in its process, or set gateway.logs_forward_url " +
+          "to the logs role's /loki/api/v1/push URL",
+      );
+    }
+    // A cluster with nothing left in its bucket is refused before its body is read or decoded.
+    this.#limiter.checkLogBytesLeft(name, limits, this.#now());
+    const body = await this.#readBody(r, name, limits, {
+      max: this.env.config.logs.max_push_body_bytes,
+      setting: "logs.max_push_body_bytes",
+    });
+    this.#traffic.received(name, "logs", body.length);
+    let admitted = 0;
+    const result = await forwarder.forward(
+      name,
+      r.raw.headers["content-type"],
+      r.raw.headers["content-encoding"],
+      body,
+      (lineBytes) => {
+        this.#limiter.takeLogBytes(name, limits, lineBytes, this.#now());
+        admitted = lineBytes;
+      },
+    );
+    if (result.status === 429 || result.status >= 500) {
+      // Not kept: the agent sends the same lines again, which must not pay twice.
+      this.#limiter.refundLogBytes(name, admitted, this.#now());
+      this.#traffic.rejected(name, result.status === 429 ? "ingest_rate_limited" : "ingest_unavailable");
+    } else {
+      // 2xx, or a 400 listing refused entries while the rest was kept.
+      if (result.status < 300 || admitted > 0) this.#traffic.pushedLogs(name, admitted);
+      if (result.status >= 400) this.#traffic.rejected(name, "ingest_refused");
+    }
+    r.res.writeHead(result.status, { "content-type": "text/plain; charset=utf-8", ...result.headers });
+    r.res.end(result.body);
+  }
+
+  /**
+   * Reads a write's or push's body, refusing it (413, connection closed) as soon as it passes the
+   * cluster's `max_body_bytes` or the ingest's own limit (`ingest.setting`, e.g.
+   * `metrics.max_write_body_bytes`), whichever is smaller.
+   */
+  async #readBody(
+    r: RouteRequest,
+    cluster: string,
+    limits: ClusterLimits,
+    ingest: { readonly max: number; readonly setting: string },
+  ): Promise<Buffer> {
+    const byCluster = limits.max_body_bytes > 0 && limits.max_body_bytes <= ingest.max;
+    const max = byCluster ? limits.max_body_bytes : ingest.max;
     const setting = byCluster
       ? `the cluster's max_body_bytes (\`${clusterUpdateHint(cluster, "max-body-bytes")} N\`, or gateway.default_limits.max_body_bytes for every cluster)`
-      : "metrics.max_write_body_bytes";
+      : ingest.setting;
     try {
       return await readBody(r.raw, max, setting);
     } catch (err) {

@@ -28,6 +28,7 @@ import { testConfig } from "../test-support/seed.js";
 import type { WriteForwarder } from "./forwarder.js";
 import type { GatewayRegistry, GatewayRegistryService } from "./gateway-registry.js";
 import { GatewayRole } from "./gateway-role.js";
+import type { LogForwarder } from "./log-forwarder.js";
 
 /** A clock the test moves by hand, in Unix ms. */
 export class FakeClock {
@@ -240,20 +241,25 @@ export interface TestGateway {
 }
 
 /**
- * Starts a gateway in front of `forwarder` with its own temp data dir, CA and metrics registry.
- * `overrides` are merged into the seed configuration (e.g. `{gateway: {default_limits: {...}}}`).
+ * Starts a gateway in front of `forwarder` (and `logForwarder` for Loki pushes, if given) with its
+ * own temp data dir, CA and metrics registry. `overrides` are merged into the seed configuration
+ * (e.g. `{gateway: {default_limits: {...}}}`).
  */
 export async function startTestGateway(
   forwarder: WriteForwarder,
   overrides: Record<string, unknown> = {},
   clock = new FakeClock(),
+  logForwarder?: LogForwarder,
 ): Promise<TestGateway> {
   const config = testConfig(overrides);
   const ca = await CertificateAuthority.loadOrCreate(join(config.data_dir, "ca"));
   const registry = new FakeRegistryService(ca);
   const env: RoleEnv = { config, logger: nopLogger, metrics: new MetricsRegistry(), router: new Router() };
   const source: GatewayRegistry = { service: registry, ca };
-  const gateway = new GatewayRole(env, source, forwarder, { now: clock.now });
+  const gateway = new GatewayRole(env, source, forwarder, {
+    now: clock.now,
+    ...(logForwarder && { logForwarder }),
+  });
   await gateway.start();
   return {
     gateway,

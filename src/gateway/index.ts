@@ -11,3 +11,12 @@ export {
 } from "./forwarder.js";
 export type { GatewayCa, GatewayRegistry, GatewayRegistryService } from "./gateway-registry.js";
 export { type GatewayOptions, GatewayRole } from "./gateway-role.js";
+export {
+  type AdmitLogBytes,
+  countLogLineBytes,
+  HttpLogForwarder,
+  type HttpLogForwarderOptions,
+  LocalLogForwarder,
+  type LocalLogIngest,
+  type LogForwarder,
+} from "./log-forwarder.js";

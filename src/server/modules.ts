@@ -1,4 +1,10 @@
-import { GatewayRole, HttpForwarder, LocalForwarder } from "../gateway/index.js";
+import {
+  GatewayRole,
+  HttpForwarder,
+  HttpLogForwarder,
+  LocalForwarder,
+  LocalLogForwarder,
+} from "../gateway/index.js";
 import { LogsRole } from "../logs/index.js";
 import { MetricsRole } from "../metrics/index.js";
 import { RegistryRole } from "../registry/index.js";
@@ -80,7 +86,15 @@ export function createRoles(
         "gateway.forward_url: required when the gateway runs without the metrics role (set it to the metrics role's /api/v1/push URL)",
       );
     }
-    gateway = new GatewayRole(env, registry!, forwarder);
+    // Logs pushes likewise go to the logs role in this process, else over HTTP; with neither, the
+    // gateway answers them 503 naming gateway.logs_forward_url.
+    const logsUrl = env.config.gateway.logs_forward_url;
+    const logForwarder = logs
+      ? new LocalLogForwarder(logs)
+      : logsUrl
+        ? new HttpLogForwarder(logsUrl, { maxDecompressedBytes: env.config.logs.max_push_decompressed_bytes })
+        : undefined;
+    gateway = new GatewayRole(env, registry!, forwarder, { ...(logForwarder && { logForwarder }) });
   }
   const web = has("web") ? new WebRole(env, registry!, metrics, opts.uiDir) : undefined;
   const ordered = [registry, metrics, logs, gateway, web].filter(

@@ -1,0 +1,170 @@
+import { TENANT_HEADER } from "../model/tenant.js";
+import { classifyError, HttpError } from "../server/errors.js";
+import { decodePushBody, PushError, type PushRequest } from "../wire/loki/index.js";
+import type { ForwardResult } from "./forwarder.js";
+import { GatewayRefusal } from "./refusal.js";
+
+/**
+ * The gateway's say on a logs push once its line bytes are counted: returns to let it through,
+ * throws a {@link GatewayRefusal} (429) to refuse it, in which case nothing of the push is kept.
+ * `lineBytes` counts every entry's line and structured metadata (names and values), refused
+ * entries included, in the units of {@link countLogLineBytes}.
+ */
+export type AdmitLogBytes = (lineBytes: number) => void;
+
+/** Hands a Loki push, already attributed to its tenant, to the logs ingest. */
+export interface LogForwarder {
+  /**
+   * Forwards `body` for `tenant`, calling `admit` exactly once with the push's line bytes before
+   * anything is kept — or not at all when they cannot be known (a body the ingest refuses anyway).
+   * A {@link GatewayRefusal} thrown by `admit` rejects the returned promise; every other failure
+   * becomes a result (400/413/415: the data is wrong; 429/5xx: the agent keeps it and retries).
+   */
+  forward(
+    tenant: string,
+    contentType: string | undefined,
+    contentEncoding: string | undefined,
+    body: Uint8Array,
+    admit: AdmitLogBytes,
+  ): Promise<ForwardResult>;
+}
+
+/**
+ * The in-process ingest of a logs role running in the same process (`LogsRole` fits): it decodes
+ * the body, calls `admit` with the line bytes before keeping anything, and throws an `HttpError`
+ * for a body it refuses whole (400/413/415) or a tenant over its own rate (429).
+ */
+export interface LocalLogIngest {
+  receive(
+    tenant: string,
+    headers: { contentType: string | undefined; contentEncoding: string | undefined },
+    body: Uint8Array,
+    admit?: AdmitLogBytes,
+  ): Promise<{ status: number; body: string }>;
+}
+
+/** Forwards to a logs role in the same process: no extra hop, the same statuses as over HTTP. */
+export class LocalLogForwarder implements LogForwarder {
+  constructor(private readonly target: LocalLogIngest) {}
+
+  async forward(
+    tenant: string,
+    contentType: string | undefined,
+    contentEncoding: string | undefined,
+    body: Uint8Array,
+    admit: AdmitLogBytes,
+  ): Promise<ForwardResult> {
+    try {
+      const result = await this.target.receive(tenant, { contentType, contentEncoding }, body, admit);
+      return { status: result.status, body: result.body, headers: {} };
+    } catch (err) {
+      if (err instanceof GatewayRefusal) throw err;
+      const { status, message } = classifyError(err);
+      // An HttpError's headers (Retry-After of the ingest's own 429) go back to the agent.
+      const headers = err instanceof HttpError ? { ...lowerCased(err.headers) } : {};
+      return { status, body: `${message}\n`, headers };
+    }
+  }
+}
+
+/** Options of an {@link HttpLogForwarder}. */
+export interface HttpLogForwarderOptions {
+  /** How long one forwarded request may take, in milliseconds. */
+  readonly timeoutMs?: number;
+  /** The most a body may expand to when its lines are counted (`logs.max_push_decompressed_bytes`). */
+  readonly maxDecompressedBytes?: number;
+}
+
+/**
+ * Forwards over HTTP to a logs role in another process (`gateway.logs_forward_url`, its
+ * `/loki/api/v1/push`), with `X-Scope-OrgID` set to the tenant. The line bytes are counted here,
+ * by decoding the body as the logs role does ({@link decodePushBody}); a body that does not decode
+ * is forwarded without calling `admit`, and the logs role refuses it (400, 413 or 415) with its own
+ * message.
+ */
+export class HttpLogForwarder implements LogForwarder {
+  readonly #timeoutMs: number;
+  readonly #maxDecompressedBytes: number;
+
+  constructor(
+    private readonly url: string,
+    opts: HttpLogForwarderOptions = {},
+  ) {
+    this.#timeoutMs = opts.timeoutMs ?? 30_000;
+    this.#maxDecompressedBytes = opts.maxDecompressedBytes ?? 64 * 1024 * 1024;
+  }
+
+  async forward(
+    tenant: string,
+    contentType: string | undefined,
+    contentEncoding: string | undefined,
+    body: Uint8Array,
+    admit: AdmitLogBytes,
+  ): Promise<ForwardResult> {
+    const lineBytes = this.#count(contentType, contentEncoding, body);
+    if (lineBytes !== undefined) admit(lineBytes);
+    const headers: Record<string, string> = { [TENANT_HEADER]: tenant };
+    if (contentType !== undefined) headers["content-type"] = contentType;
+    if (contentEncoding !== undefined) headers["content-encoding"] = contentEncoding;
+    try {
+      const res = await fetch(this.url, {
+        method: "POST",
+        headers,
+        body,
+        signal: AbortSignal.timeout(this.#timeoutMs),
+      });
+      const passOn: Record<string, string> = {};
+      const retryAfter = res.headers.get("retry-after");
+      if (retryAfter !== null) passOn["retry-after"] = retryAfter;
+      return { status: res.status, body: await res.text(), headers: passOn };
+    } catch (err) {
+      // The logs ingest is unreachable: a 503 tells the agent to keep the lines and retry.
+      return {
+        status: 503,
+        body: `logs ingest at ${this.url} is unreachable: ${(err as Error).message}\n`,
+        headers: {},
+      };
+    }
+  }
+
+  /** The line bytes of a push body, or undefined when it is not one the logs role would take. */
+  #count(
+    contentType: string | undefined,
+    contentEncoding: string | undefined,
+    body: Uint8Array,
+  ): number | undefined {
+    try {
+      const req = decodePushBody(
+        { contentType, contentEncoding, body },
+        { maxDecompressedBytes: this.#maxDecompressedBytes, setting: "logs.max_push_decompressed_bytes" },
+      );
+      return countLogLineBytes(req);
+    } catch (err) {
+      if (err instanceof PushError) return undefined;
+      throw err;
+    }
+  }
+}
+
+/**
+ * What a push charges to a cluster's log-bytes bucket: the length of every entry's line plus its
+ * structured metadata names and values, counted as the logs role counts them for the `admit` of
+ * `LogsRole.receive` (string length, so bytes for ASCII text), so that a push costs the same
+ * whether the logs role runs in the gateway's process or behind {@link HttpLogForwarder}.
+ */
+export function countLogLineBytes(req: PushRequest): number {
+  let n = 0;
+  for (const s of req.streams) {
+    for (const e of s.entries) {
+      n += e.line.length;
+      for (const [name, value] of e.structuredMetadata ?? []) n += name.length + value.length;
+    }
+  }
+  return n;
+}
+
+function lowerCased(headers: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) out[name.toLowerCase()] = value;
+  return out;
+}
