@@ -6,6 +6,7 @@ import { nopLogger } from "../lib/log/logger.js";
 import { Seed } from "../server/seed.js";
 import { startTestSeed, testConfig } from "../test-support/seed.js";
 import { encodePushRequestJson, encodePushRequestSnappy } from "../wire/loki/push.testlib.js";
+import { encodeLogsJson, encodeLogsProto, oneResource, str } from "../wire/otlp/otlp-logs.testlib.js";
 
 const MS = 1_000_000n;
 /** A minute boundary ten minutes ago, in ms: well inside Loki's default age limits. */
@@ -400,6 +401,69 @@ describe("the logs role's blocks, limits and retention", () => {
     } finally {
       await seed.stop();
       rmSync(config.data_dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("OTLP/HTTP logs on the seed", () => {
+  it("maps resource attributes to stream labels and the rest to structured metadata, in both encodings", async () => {
+    const { url, stop } = await startTestSeed({}, "logs");
+    try {
+      const doc = (line: string, t: number) =>
+        oneResource(
+          [str("service.name", "checkout"), str("k8s.namespace.name", "shop"), str("host.name", "node-1")],
+          [
+            {
+              timeUnixNano: String(ns(T0 + t)),
+              severityText: "ERROR",
+              body: { stringValue: line },
+              attributes: [str("user", "u1")],
+              traceId: "0102030405060708090a0b0c0d0e0f10",
+            },
+          ],
+        );
+      const proto = await fetch(`${url}/otlp/v1/logs`, {
+        method: "POST",
+        headers: { "content-type": "application/x-protobuf", "x-scope-orgid": "o" },
+        body: encodeLogsProto(doc("payment failed", 1000)),
+      });
+      expect(proto.status).toBe(200);
+      const json = await fetch(`${url}/otlp/v1/logs`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-scope-orgid": "o" },
+        body: encodeLogsJson(doc("payment retried", 2000)),
+      });
+      expect(json.status).toBe(200);
+      expect(await json.text()).toBe("{}");
+      const r = await get(url, "/loki/api/v1/query_range", "o", {
+        query:
+          '{service_name="checkout"} | severity_text="ERROR" | trace_id="0102030405060708090a0b0c0d0e0f10"',
+        start: String(ns(T0)),
+        end: String(ns(T0 + 60_000)),
+        direction: "forward",
+      });
+      expect(r.status).toBe(200);
+      const [stream] = r.json.data.result;
+      expect(stream.stream).toMatchObject({
+        service_name: "checkout",
+        k8s_namespace_name: "shop",
+        host_name: "node-1",
+        user: "u1",
+      });
+      expect(stream.values.map((v: string[]) => v[1])).toEqual(["payment failed", "payment retried"]);
+      const labels = await get(url, "/loki/api/v1/labels", "o", {
+        start: String(ns(T0)),
+        end: String(ns(T0 + 60_000)),
+      });
+      expect(labels.json.data).toEqual(["k8s_namespace_name", "service_name"]);
+      const bad = await fetch(`${url}/otlp/v1/logs`, {
+        method: "POST",
+        headers: { "content-type": "text/plain", "x-scope-orgid": "o" },
+        body: "hello",
+      });
+      expect(bad.status).toBe(415);
+    } finally {
+      await stop();
     }
   });
 });

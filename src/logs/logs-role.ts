@@ -10,6 +10,7 @@ import { writeTenant } from "../server/http/tenant.js";
 import type { Role, RoleEnv } from "../server/role.js";
 import { VERSION } from "../server/version.js";
 import { decodePushBody, PushError, type PushRequest } from "../wire/loki/index.js";
+import { decodeOtlpLogsBody } from "../wire/otlp/index.js";
 import { registerLokiApi } from "./api/loki-api.js";
 import {
   type LogIngestLimits,
@@ -41,6 +42,9 @@ export interface LogTenantLimits extends LogIngestLimits {
 }
 
 const MB = 1024 * 1024;
+
+/** The body formats a push may come in: Loki's push API, or OTLP/HTTP logs (mapped as Loki maps them). */
+export type PushFormat = "loki" | "otlp";
 
 /**
  * The `logs` role: Loki push ingest and Loki's query API on the seed's HTTP port, over one
@@ -83,6 +87,7 @@ export class LogsRole implements Role {
     }
     router.on("POST", "/loki/api/v1/push", (r) => this.#push(r), { errors: "text" });
     router.on("POST", "/api/prom/push", (r) => this.#push(r), { errors: "text" });
+    router.on("POST", "/otlp/v1/logs", (r) => this.#push(r, "otlp"), { errors: "text" });
     router.on(
       "POST",
       "/flush",
@@ -147,22 +152,29 @@ export class LogsRole implements Role {
     for (const opening of [...this.#heads.values()]) await (await opening).flush();
   }
 
-  async #push(r: RouteRequest): Promise<void> {
+  async #push(r: RouteRequest, format: PushFormat = "loki"): Promise<void> {
     requireLoopback(r.raw);
     const cfg = this.env.config.logs;
     const tenant = writeTenant(r.raw);
     const body = await readBody(r.raw, cfg.max_push_body_bytes, "logs.max_push_body_bytes");
+    const contentType = r.raw.headers["content-type"];
     const { status, body: text } = await this.receive(
       tenant,
-      { contentType: r.raw.headers["content-type"], contentEncoding: r.raw.headers["content-encoding"] },
+      { contentType, contentEncoding: r.raw.headers["content-encoding"] },
       body,
+      undefined,
+      format,
     );
-    if (status === 204) r.res.writeHead(204).end();
-    else sendText(r.res, status, text);
+    if (status !== 204) sendText(r.res, status, text);
+    else if (format === "loki") r.res.writeHead(204).end();
+    else if (contentType?.startsWith("application/json")) {
+      // OTLP/HTTP: an empty ExportLogsServiceResponse, in the request's encoding.
+      r.res.writeHead(200, { "content-type": "application/json" }).end("{}");
+    } else r.res.writeHead(200, { "content-type": "application/x-protobuf", "content-length": "0" }).end();
   }
 
   /**
-   * Ingests one Loki push body for `tenant` (the seed's push route and the in-process gateway both
+   * Ingests one Loki push body (or, with `format` `"otlp"`, an OTLP/HTTP logs body) for `tenant` (the seed's push route and the in-process gateway both
    * come here): decodes it (a {@link PushError} becomes an `HttpError` 400/413/415, thrown), validates
    * it, calls `admit` with the decoded line bytes (lines plus structured metadata, refused entries
    * included) before anything is kept — an error it throws rejects the call with nothing kept —
@@ -173,11 +185,13 @@ export class LogsRole implements Role {
     headers: { contentType: string | undefined; contentEncoding: string | undefined },
     body: Uint8Array,
     admit?: (lineBytes: number) => void,
+    format: PushFormat = "loki",
   ): Promise<{ status: 204 | 400; body: string }> {
     const cfg = this.env.config.logs;
     let req: PushRequest;
     try {
-      req = decodePushBody(
+      const decode = format === "otlp" ? decodeOtlpLogsBody : decodePushBody;
+      req = decode(
         { contentType: headers.contentType, contentEncoding: headers.contentEncoding, body },
         {
           maxDecompressedBytes: cfg.max_push_decompressed_bytes,
