@@ -4,7 +4,9 @@
  * Every malformed parameter is a 400 naming it.
  */
 import { parseDurationMs } from "../../lib/duration/duration.js";
+import { Matcher } from "../../model/matcher.js";
 import { HttpError } from "../../server/errors.js";
+import { type Expr, isLogQuery, type LogQueryExpr, parseLogQL } from "../logql/index.js";
 
 const NS_PER_MS = 1_000_000n;
 const NS_PER_S = 1_000_000_000n;
@@ -99,4 +101,41 @@ export function lokiDirectionParam(params: URLSearchParams): "forward" | "backwa
     "bad_data",
     `invalid parameter "direction": ${JSON.stringify(params.get("direction"))}; expected forward or backward`,
   );
+}
+
+/** A parameter that must be present and non-empty; 400 naming it otherwise. */
+export function requiredParam(p: URLSearchParams, name: string): string {
+  const v = p.get(name);
+  if (v === null || v === "") throw new HttpError("bad_data", `invalid parameter "${name}": missing`);
+  return v;
+}
+
+/** Parses LogQL; any failure (syntax, a bad regular expression) is a 400 with the parser's message. */
+export function parseQuery(text: string): Expr {
+  try {
+    return parseLogQL(text);
+  } catch (err) {
+    throw new HttpError("bad_data", (err as Error).message);
+  }
+}
+
+/** The matchers of a stream selector parameter; 400 for anything but a log query. */
+export function selectorMatchers(text: string, param: string): Matcher[] {
+  const expr = parseQuery(text);
+  if (!isLogQuery(expr))
+    throw new HttpError(
+      "bad_data",
+      `invalid parameter "${param}": expected a stream selector, got a metric query`,
+    );
+  try {
+    return (expr as LogQueryExpr).matchers.map((m) => new Matcher(m.op, m.name, m.value));
+  } catch (err) {
+    throw new HttpError("bad_data", `invalid parameter "${param}": ${(err as Error).message}`);
+  }
+}
+
+/** The matchers of the `query` parameter, or undefined when it is absent. */
+export function optionalSelector(p: URLSearchParams): Matcher[] | undefined {
+  const text = p.get("query");
+  return text === null || text === "" ? undefined : selectorMatchers(text, "query");
 }

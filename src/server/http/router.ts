@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
 import { HttpError } from "../errors.js";
 
 /** How a route renders its errors: the Prometheus/Loki JSON envelope, or plain text (write paths). */
@@ -28,9 +29,37 @@ export interface Route {
   readonly name: string;
 }
 
-interface CompiledRoute extends Route {
+/**
+ * What an upgrade handler gets (an `Upgrade:` request, e.g. a WebSocket handshake): the request, the
+ * raw socket and the bytes read past the headers, as Node's `'upgrade'` event gives them.
+ */
+export interface UpgradeRequest {
+  readonly raw: IncomingMessage;
+  readonly socket: Duplex;
+  readonly head: Buffer;
+  readonly url: URL;
+  /** Path parameters, as for {@link RouteRequest.params}. */
+  readonly params: Readonly<Record<string, string>>;
+  /** Aborted when the server closes: the handler should then end its connection (WebSocket close 1001). */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * An upgrade handler. Before it takes the socket (writes to it) it may throw an HttpError, which the
+ * server answers as a plain-text HTTP response; once it has taken it, it owns the socket and its errors.
+ */
+export type UpgradeHandler = (req: UpgradeRequest) => Promise<void> | void;
+
+interface CompiledPattern {
   readonly segments: readonly string[];
   readonly prefix: boolean;
+}
+
+interface CompiledRoute extends Route, CompiledPattern {}
+
+interface CompiledUpgrade extends CompiledPattern {
+  readonly pattern: string;
+  readonly handler: UpgradeHandler;
 }
 
 /**
@@ -40,6 +69,7 @@ interface CompiledRoute extends Route {
  */
 export class Router {
   readonly #routes: CompiledRoute[] = [];
+  readonly #upgrades: CompiledUpgrade[] = [];
 
   /** Registers `handler` for `method` (or several) on `pattern`. */
   on(
@@ -48,9 +78,7 @@ export class Router {
     handler: Handler,
     opts: { errors?: ErrorStyle } = {},
   ): void {
-    const segments = pattern.split("/").filter((s) => s !== "");
-    const prefix = segments[segments.length - 1] === "*";
-    if (prefix) segments.pop();
+    const { segments, prefix } = compile(pattern);
     for (const method of typeof methods === "string" ? [methods] : methods) {
       this.#routes.push({
         method,
@@ -64,6 +92,28 @@ export class Router {
     }
     // Literal segments before parameters, so /api/v1/status/buildinfo beats /api/v1/status/:x.
     this.#routes.sort((a, b) => specificity(b) - specificity(a));
+  }
+
+  /**
+   * Registers `handler` for upgrade requests (`Connection: Upgrade`, e.g. a WebSocket handshake) on
+   * `pattern` (patterns as for {@link on}). Upgrade routes are apart from request routes: a plain
+   * request on the same path does not reach `handler`.
+   */
+  onUpgrade(pattern: string, handler: UpgradeHandler): void {
+    this.#upgrades.push({ pattern, handler, ...compile(pattern) });
+    this.#upgrades.sort((a, b) => specificity(b) - specificity(a));
+  }
+
+  /** Finds the upgrade route for a path, or undefined. */
+  matchUpgrade(
+    path: string,
+  ): { handler: UpgradeHandler; pattern: string; params: Record<string, string> } | undefined {
+    const parts = path.split("/").filter((s) => s !== "");
+    for (const r of this.#upgrades) {
+      const params = matchSegments(r, parts);
+      if (params) return { handler: r.handler, pattern: r.pattern, params };
+    }
+    return undefined;
   }
 
   /** Finds the route for a method and path; `allowed` lists the methods of a path-only match (405). */
@@ -83,13 +133,20 @@ export class Router {
   }
 }
 
-function specificity(r: CompiledRoute): number {
+function compile(pattern: string): CompiledPattern {
+  const segments = pattern.split("/").filter((s) => s !== "");
+  const prefix = segments[segments.length - 1] === "*";
+  if (prefix) segments.pop();
+  return { segments, prefix };
+}
+
+function specificity(r: CompiledPattern): number {
   let s = r.prefix ? 0 : 1000;
   for (const seg of r.segments) s += seg.startsWith(":") ? 1 : 10;
   return s;
 }
 
-function matchSegments(r: CompiledRoute, parts: readonly string[]): Record<string, string> | undefined {
+function matchSegments(r: CompiledPattern, parts: readonly string[]): Record<string, string> | undefined {
   if (r.prefix ? parts.length < r.segments.length : parts.length !== r.segments.length) return undefined;
   const params: Record<string, string> = {};
   for (let i = 0; i < r.segments.length; i++) {
