@@ -25,13 +25,17 @@ function* sliceIter(entries: readonly LogEntry[], backward: boolean): Generator<
   else yield* entries;
 }
 
-/** Builds the merge of `streams` over `[fromNs, toNs)`; at most `limit` entries. */
+/**
+ * Builds the merge of `streams` over `[fromNs, toNs)`; at most `limit` entries; with `contains`, only
+ * lines containing every one of those strings.
+ */
 export function mergeStreams(
   streams: readonly StreamSource[],
   fromNs: bigint,
   toNs: bigint,
   direction: LogDirection,
   limit: number,
+  contains?: readonly string[],
 ): Generator<LogQueryEntry> {
   const iters: { it: Iterator<LogEntry>; stream: StreamSource; order: number }[] = [];
   if (!(limit > 0) || fromNs >= toNs) return merge(iters, direction, limit);
@@ -40,13 +44,16 @@ export function mergeStreams(
   for (const s of streams) {
     for (const c of s.chunks) {
       if (c.entryCount > 0 && c.maxTs >= fromNs && c.minTs < toNs) {
-        iters.push({ it: c.entries(fromNs, toNs, direction), stream: s, order });
+        iters.push({ it: c.entries(fromNs, toNs, direction, contains), stream: s, order });
       }
       order++;
     }
     const lo = lowerBound(s.open, fromNs);
     const hi = lowerBound(s.open, toNs);
-    if (hi > lo) iters.push({ it: sliceIter(s.open.slice(lo, hi), backward), stream: s, order });
+    let open = s.open.slice(lo, hi);
+    if (contains !== undefined && contains.length > 0)
+      open = open.filter((e) => contains.every((c) => e.line.includes(c)));
+    if (open.length > 0) iters.push({ it: sliceIter(open, backward), stream: s, order });
     order++;
   }
   return merge(iters, direction, limit);

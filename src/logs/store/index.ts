@@ -14,4 +14,11 @@ export {
 } from "./log-head.js";
 export { type LogRetention, LogStore, type LogStoreStats, type RetentionResult } from "./log-store.js";
 export { EMPTY_LOG_QUERIER, MergeLogQuerier } from "./merge-querier.js";
-export type { LogQuerier, LogQueryEntry, LogStreamStats, LogTimeRange, StreamLabels } from "./querier.js";
+export type {
+  LogQuerier,
+  LogQueryEntry,
+  LogStreamStats,
+  LogTimeRange,
+  SelectHint,
+  StreamLabels,
+} from "./querier.js";

@@ -7,7 +7,7 @@ import { ChunkReader, type LogDirection, type LogEntry } from "./chunk.js";
 import { streamKey } from "./log-head.js";
 import type { StreamLabels } from "./querier.js";
 import { StreamIndex } from "./stream-index.js";
-import type { ChunkRef, StreamSource } from "./stream-source.js";
+import { type ChunkRef, chunkEntries, type StreamSource } from "./stream-source.js";
 
 /**
  * Immutable log blocks on disk (`docs/format/log-block.md`): {@link writeLogBlock} writes one from a
@@ -178,9 +178,14 @@ class BlockChunk implements ChunkRef {
     readonly lineBytes: number,
   ) {}
 
-  *entries(from: bigint, to: bigint, direction: LogDirection): Generator<LogEntry> {
+  *entries(
+    from: bigint,
+    to: bigint,
+    direction: LogDirection,
+    contains?: readonly string[],
+  ): Generator<LogEntry> {
     const reader = new ChunkReader(this.block.read(this.offset, this.length));
-    yield* reader.entries(from, to, direction);
+    yield* chunkEntries(reader, from, to, direction, contains);
   }
 }
 

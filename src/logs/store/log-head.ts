@@ -348,10 +348,12 @@ export class LogHead {
    * Freezes the head for a moment to take everything it holds out for a block
    * (`docs/format/log-block.md`, step 1): waits for appends in flight, cuts the WAL, re-declares the
    * streams kept (those that received entries since the previous flush; idle ones are dropped) at the
-   * start of the new segment, cuts every open buffer into a chunk and hands all chunks over. Appends
-   * called meanwhile wait, then go on. Resolves undefined when the head holds nothing.
+   * start of the new segment, cuts every open buffer into a chunk and hands all chunks to `publish` —
+   * called synchronously as they leave the head, so that a reader never finds them in neither place.
+   * Appends called meanwhile wait, then go on. Resolves false (without calling `publish`) when the
+   * head holds nothing.
    */
-  async takeForFlush(): Promise<HeadFlush | undefined> {
+  async takeForFlush(publish: (taken: HeadFlush) => void): Promise<boolean> {
     if (this.#closed || this.#wal === undefined) throw new Error("LogHead.takeForFlush after close");
     while (this.#frozen !== undefined) await this.#frozen;
     let thaw!: () => void;
@@ -360,28 +362,31 @@ export class LogHead {
     });
     try {
       await Promise.allSettled([...this.#inflight]);
-      if (this.#memBytes === 0 && [...this.#byId.values()].every((s) => s.entryCount === 0)) return undefined;
+      const all = [...this.#byId.values()];
+      if (all.every((s) => s.entryCount === 0)) return false;
+      // Nothing changes the streams while the head is frozen, so what is kept can be chosen first.
+      const kept = all.filter((s) => s.active);
       const walSegmentsBelow = await this.#wal.cut();
-      const streams: { labels: StreamLabels; key: string; chunks: MemChunk[] }[] = [];
-      const kept: HeadStream[] = [];
-      for (const s of this.#byId.values()) {
-        s.cut(this.#policy);
-        if (s.chunks.length > 0) streams.push({ labels: s.labels, key: s.key, chunks: s.chunks });
-        s.chunks = [];
-        if (s.active) kept.push(s);
-        s.active = false;
-      }
-      this.#rebuild(kept);
       if (kept.length > 0) {
         await this.#wal.logPush(
           kept.map((s) => ({ id: s.id, labels: s.labels })),
           [],
         );
       }
+      // From here on synchronous: the chunks leave the head and reach `publish` in one turn.
+      const streams: { labels: StreamLabels; key: string; chunks: MemChunk[] }[] = [];
+      for (const s of all) {
+        s.cut(this.#policy);
+        if (s.chunks.length > 0) streams.push({ labels: s.labels, key: s.key, chunks: s.chunks });
+        s.chunks = [];
+        s.active = false;
+      }
+      this.#rebuild(kept);
       this.#memBytes = 0;
       this.#dirtySinceMs = undefined;
       streams.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-      return { walSegmentsBelow, streams };
+      publish({ walSegmentsBelow, streams });
+      return true;
     } finally {
       this.#frozen = undefined;
       thaw();
@@ -409,8 +414,8 @@ export class LogHead {
   /** A read view; see {@link LogQuerier}. Reads see what was applied when each call is made. */
   querier(): LogQuerier {
     return {
-      select: (matchers, fromNs, toNs, direction, limit) =>
-        toAsync(this.#select(matchers, fromNs, toNs, direction, limit)),
+      select: (matchers, fromNs, toNs, direction, limit, hint) =>
+        toAsync(mergeStreams(this.#streams(matchers), fromNs, toNs, direction, limit, hint?.lineContains)),
       labelNames: async (matchers, range) => {
         if ((matchers === undefined || matchers.length === 0) && range === undefined)
           return this.#index.labelNames();
@@ -454,16 +459,6 @@ export class LogHead {
       if (range === undefined || sourceOverlaps(s, range.fromNs, range.toNs)) out.push(s);
     }
     return out;
-  }
-
-  #select(
-    matchers: readonly Matcher[],
-    fromNs: bigint,
-    toNs: bigint,
-    direction: LogDirection,
-    limit: number,
-  ): Generator<LogQueryEntry> {
-    return mergeStreams(this.#streams(matchers), fromNs, toNs, direction, limit);
   }
 
   /** Counters (streams with entries, chunks cut, entries in memory). */

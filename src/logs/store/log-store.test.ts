@@ -145,8 +145,9 @@ describe("LogStore flush", () => {
   it("replays everything when the block never made it to disk (streams re-declared twice are accepted)", async () => {
     const head = await LogHead.open(dir, FAST);
     await head.append([push("web", 100, 20)]);
-    const taken = await head.takeForFlush();
-    expect(taken?.streams).toHaveLength(1);
+    let taken = 0;
+    expect(await head.takeForFlush((f) => (taken = f.streams.length))).toBe(true);
+    expect(taken).toBe(1);
     await head.append([push("web", 200, 5)]);
     await head.close();
     // A block write that died before its rename.
@@ -203,6 +204,73 @@ describe("LogStore flush", () => {
       ),
       { numRuns: 15 },
     );
+  });
+});
+
+describe("LogStore select with a line hint", () => {
+  it("gives exactly the lines the caller's filter would keep, from blocks, head chunks and open buffers", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.stringMatching(/^[ab ]{0,8}$/), { minLength: 1, maxLength: 60 }),
+        fc.array(fc.stringMatching(/^[ab]{1,3}$/), { minLength: 1, maxLength: 2 }),
+        fc.integer({ min: 0, max: 60 }),
+        fc.constantFrom("forward" as const, "backward" as const),
+        async (texts, needles, flushAt, direction) => {
+          const d = await mkdtemp(join(tmpdir(), "mirador-log-store-hint-"));
+          try {
+            const store = await LogStore.open(d, { ...FAST, chunkTargetBytes: 40 });
+            for (let i = 0; i < texts.length; i++) {
+              await store.append([
+                { labels: [["app", i % 2 ? "x" : "y"]], entries: [{ tsNs: BigInt(i), line: texts[i]! }] },
+              ]);
+              if (i === flushAt) await store.flush();
+            }
+            const read = async (hint?: { lineContains: string[] }) => {
+              const out: string[] = [];
+              const it = store.querier().select(ANY_APP, MIN, MAX, direction, Infinity, hint);
+              for await (const e of it) out.push(`${e.tsNs} ${e.line}`);
+              return out;
+            };
+            const all = await read();
+            const want = all.filter((l) => needles.every((n) => l.slice(l.indexOf(" ") + 1).includes(n)));
+            expect(await read({ lineContains: needles })).toEqual(want);
+            await store.close();
+          } finally {
+            await rm(d, { recursive: true, force: true });
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+});
+
+describe("LogStore reads during a flush", () => {
+  it("never misses an acknowledged line while the head is handed to a block", async () => {
+    const store = await LogStore.open(dir, { ...FAST, chunkTargetBytes: 200 });
+    let acked = 0;
+    let stop = false;
+    const writer = (async () => {
+      for (let i = 0; !stop; i++) {
+        await store.append([push(`w${i % 3}`, 1000 + i * 5, 5)]);
+        acked += 5;
+      }
+    })();
+    const flusher = (async () => {
+      for (let k = 0; k < 15; k++) await store.flush();
+    })();
+    let checks = 0;
+    while (checks < 60) {
+      const before = acked;
+      const got = await lines(store.querier());
+      expect(got.length).toBeGreaterThanOrEqual(before);
+      checks++;
+    }
+    await flusher;
+    stop = true;
+    await writer;
+    expect((await lines(store.querier())).length).toBe(acked);
+    await store.close();
   });
 });
 

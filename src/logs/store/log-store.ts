@@ -11,7 +11,14 @@ import {
   type LogHeadOptions,
   type LogHeadStreamInput,
 } from "./log-head.js";
-import type { LogQuerier, LogQueryEntry, LogStreamStats, LogTimeRange, StreamLabels } from "./querier.js";
+import type {
+  LogQuerier,
+  LogQueryEntry,
+  LogStreamStats,
+  LogTimeRange,
+  SelectHint,
+  StreamLabels,
+} from "./querier.js";
 import { type StreamSource, sourceOverlaps, sourceStats } from "./stream-source.js";
 
 /**
@@ -105,11 +112,14 @@ export class LogStore {
     // A snapshot whose block failed to be written is written first: the WAL still holds its
     // entries, and must until its block is on disk.
     for (const f of [...this.#flushing]) await this.#writeBlock(f);
-    const snapshot = await this.head.takeForFlush();
-    if (snapshot === undefined) return false;
-    const f: Flushing = { seq: this.#nextSeq++, snapshot };
-    this.#flushing.push(f);
-    await this.#writeBlock(f);
+    let taken: Flushing | undefined;
+    await this.head.takeForFlush((snapshot) => {
+      // Synchronously with the chunks leaving the head: queries find them here until the block is open.
+      taken = { seq: this.#nextSeq++, snapshot };
+      this.#flushing.push(taken);
+    });
+    if (taken === undefined) return false;
+    await this.#writeBlock(taken);
     return true;
   }
 
@@ -217,8 +227,8 @@ export class LogStore {
       return [...byKey.entries()].sort((a, b) => cmp(a[0], b[0])).map(([, l]) => l);
     };
     return {
-      select: (matchers, fromNs, toNs, direction, limit) =>
-        this.#select(matchers, fromNs, toNs, direction, limit),
+      select: (matchers, fromNs, toNs, direction, limit, hint) =>
+        this.#select(matchers, fromNs, toNs, direction, limit, hint),
       labelNames: async (matchers, range) => {
         const names = new Set<string>();
         for (const l of distinct(matchers ?? [], range)) for (const [n] of l) names.add(n);
@@ -261,9 +271,10 @@ export class LogStore {
     toNs: bigint,
     direction: LogDirection,
     limit: number,
+    hint?: SelectHint,
   ): AsyncGenerator<LogQueryEntry> {
     const { sources, release } = this.#sources(matchers, { fromNs, toNs });
-    const gen = mergeStreams(sources, fromNs, toNs, direction, limit);
+    const gen = mergeStreams(sources, fromNs, toNs, direction, limit, hint?.lineContains);
     try {
       yield* gen;
     } finally {

@@ -1,7 +1,14 @@
 import type { Matcher } from "../../model/matcher.js";
 import type { LogDirection } from "./chunk.js";
 import { streamKey } from "./log-head.js";
-import type { LogQuerier, LogQueryEntry, LogStreamStats, LogTimeRange, StreamLabels } from "./querier.js";
+import type {
+  LogQuerier,
+  LogQueryEntry,
+  LogStreamStats,
+  LogTimeRange,
+  SelectHint,
+  StreamLabels,
+} from "./querier.js";
 
 /** A querier over nothing: a tenant that has never written. */
 export const EMPTY_LOG_QUERIER: LogQuerier = {
@@ -27,9 +34,10 @@ export class MergeLogQuerier implements LogQuerier {
     toNs: bigint,
     direction: LogDirection,
     limit: number,
+    hint?: SelectHint,
   ): AsyncIterableIterator<LogQueryEntry> {
     return mergeSelect(
-      this.sources.map((q) => q.select(matchers, fromNs, toNs, direction, limit)),
+      this.sources.map((q) => q.select(matchers, fromNs, toNs, direction, limit, hint)),
       direction,
       limit,
     );

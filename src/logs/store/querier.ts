@@ -21,6 +21,19 @@ export interface LogQueryEntry {
   readonly metadata: LogMetadata | undefined;
 }
 
+/**
+ * What the caller of {@link LogQuerier.select} will do with the entries, so that the store may do
+ * it earlier: it may leave out entries the caller would drop, never more. Results with and without
+ * the hint are the same once the caller's filters ran.
+ */
+export interface SelectHint {
+  /**
+   * Substrings every line the caller keeps contains (the leading `|= "…"` filters of a query). The
+   * store may search for them in decompressed bytes and skip other lines without decoding them.
+   */
+  readonly lineContains?: readonly string[];
+}
+
 /** A time range `[fromNs, toNs)` in Unix nanoseconds. */
 export interface LogTimeRange {
   readonly fromNs: bigint;
@@ -50,7 +63,8 @@ export interface LogQuerier {
    * one timestamp are ordered by stream labels, then arrival; `"backward"` is the exact reverse of
    * `"forward"`. A pull iterator: entries are decoded as the caller asks; stopping early (`break`,
    * `return()`) frees what the iteration holds. It sees the data as of the call (later appends are not
-   * in it).
+   * in it). With a `hint`, entries the caller would drop anyway may be left out (and then do not
+   * count towards `limit`).
    */
   select(
     matchers: readonly Matcher[],
@@ -58,6 +72,7 @@ export interface LogQuerier {
     toNs: bigint,
     direction: LogDirection,
     limit: number,
+    hint?: SelectHint,
   ): AsyncIterableIterator<LogQueryEntry>;
 
   /**

@@ -15,8 +15,17 @@ export interface ChunkRef {
   readonly entryCount: number;
   /** Sum of its lines' lengths (UTF-16 code units; bytes for ASCII). */
   readonly lineBytes: number;
-  /** The entries in `[from, to)` in `direction` order, decoded as the caller pulls. */
-  entries(from: bigint, to: bigint, direction: LogDirection): Iterator<LogEntry>;
+  /**
+   * The entries in `[from, to)` in `direction` order, decoded as the caller pulls; with `contains`,
+   * only those whose line contains every one of the strings (found in the decompressed bytes before
+   * any line is decoded).
+   */
+  entries(
+    from: bigint,
+    to: bigint,
+    direction: LogDirection,
+    contains?: readonly string[],
+  ): Iterator<LogEntry>;
 }
 
 /** One stream as one part of the store holds it. */
@@ -50,8 +59,13 @@ export class MemChunk implements ChunkRef {
     return this.reader.entryCount;
   }
 
-  entries(from: bigint, to: bigint, direction: LogDirection): Iterator<LogEntry> {
-    return this.reader.entries(from, to, direction);
+  entries(
+    from: bigint,
+    to: bigint,
+    direction: LogDirection,
+    contains?: readonly string[],
+  ): Iterator<LogEntry> {
+    return chunkEntries(this.reader, from, to, direction, contains);
   }
 }
 
@@ -82,4 +96,36 @@ export function sourceOverlaps(s: StreamSource, from: bigint, to: bigint): boole
   for (const c of s.chunks) if (c.maxTs >= from && c.minTs < to) return true;
   const first = s.open[0];
   return first !== undefined && first.tsNs < to && s.open.at(-1)!.tsNs >= from;
+}
+
+/**
+ * A chunk's entries in `[from, to)`, or with `contains` only those whose line contains every string:
+ * the first is searched for in each decompressed block's bytes, lines are decoded only where it
+ * occurs, and the others are checked on the decoded line.
+ */
+export function* chunkEntries(
+  reader: ChunkReader,
+  from: bigint,
+  to: bigint,
+  direction: LogDirection,
+  contains?: readonly string[],
+): Generator<LogEntry> {
+  if (contains === undefined || contains.length === 0) {
+    yield* reader.entries(from, to, direction);
+    return;
+  }
+  const needle = Buffer.from(contains[0]!, "utf8");
+  const rest = contains.slice(1);
+  for (const b of reader.decodedBlocks(from, to, direction)) {
+    const lo = b.lowerBound(from);
+    const hi = b.lowerBound(to);
+    const hits: number[] = [];
+    for (let i = b.nextContaining(needle, lo, hi); i >= 0; i = b.nextContaining(needle, i + 1, hi))
+      hits.push(i);
+    if (direction === "backward") hits.reverse();
+    for (const i of hits) {
+      const line = b.lineAt(i);
+      if (rest.every((s) => line.includes(s))) yield { tsNs: b.tsAt(i), line, metadata: b.metadataAt(i) };
+    }
+  }
 }
