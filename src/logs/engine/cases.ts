@@ -1,98 +1,34 @@
 /**
  * LogQL cases for the engine, written from Loki's LogQL documentation: input streams, a query, and
- * the expected result. Data only, so a case is added by appending to {@link LOGQL_CASES}; the runner
- * is `engine.test.ts`. Times are in seconds (Unix); windows of range aggregations are `(t − range, t]`.
+ * the expected result. Data only: the core cases are here, the cases by feature in `cases-log.ts` and
+ * `cases-metric.ts`, the inputs in `corpus.ts`; a case is added to the list of its kind, and the
+ * runner is `engine.test.ts`. Times are in seconds (Unix); windows of range aggregations are
+ * `(t − range, t]`.
  */
 
-/** One input stream: labels and `[seconds, line]` entries in time order. */
-export interface CaseStream {
-  readonly labels: Readonly<Record<string, string>>;
-  readonly entries: readonly (readonly [number, string])[];
-}
+import { LOG_QUERY_CASES } from "./cases-log.js";
+import { METRIC_QUERY_CASES } from "./cases-metric.js";
+import {
+  A15,
+  A25,
+  ALL,
+  API,
+  COUNTER,
+  D40,
+  DB,
+  FWD,
+  type LogQLCase,
+  W10,
+  W20,
+  W30,
+  W70,
+  WEB,
+} from "./corpus.js";
 
-/** What a case expects. Labels are written as `Labels.toString()` prints them: `{a="1", b="2"}`. */
-export type CaseExpectation =
-  /** Log query: entries per stream (stream order free, entry order as the direction says). */
-  | { readonly streams: Readonly<Record<string, readonly (readonly [number, string])[]>> }
-  /** Range metric query: points per series. */
-  | { readonly matrix: Readonly<Record<string, readonly (readonly [number, number])[]>> }
-  /** Instant metric query: samples in result order. */
-  | { readonly vector: readonly (readonly [string, number])[] }
-  /** Instant query of a scalar expression. */
-  | { readonly scalar: number }
-  /** The evaluation fails with this `LogQLEvalError` code. */
-  | { readonly error: string };
+export { type CaseExpectation, type CaseStream, CORPUS, type LogQLCase } from "./corpus.js";
 
-/** One case. Exactly one of `log`, `range`, `instant` says how the query runs. */
-export interface LogQLCase {
-  readonly name: string;
-  readonly query: string;
-  /** Input streams; {@link CORPUS} when absent. */
-  readonly streams?: readonly CaseStream[];
-  readonly log?: {
-    readonly start: number;
-    readonly end: number;
-    readonly direction: "forward" | "backward";
-    readonly limit: number;
-  };
-  readonly range?: { readonly start: number; readonly end: number; readonly step: number };
-  /** Evaluation time of an instant query, seconds. */
-  readonly instant?: number;
-  readonly expect: CaseExpectation;
-}
-
-const WEB = '{app="web", env="prod"}';
-const API = '{app="api", env="prod"}';
-const DB = '{app="db", env="dev"}';
-
-const W10 = 'level=info msg="GET /" status=200 duration=150ms size=1.5KB';
-const W20 = 'level=error msg="GET /api" status=500 duration=2s size=300B';
-const W30 = 'level=info msg="POST /api" status=201 duration=50ms size=2KB';
-const W70 = 'level=warn msg="GET /slow" status=200 duration=3.5s size=10B';
-const A15 = '{"level":"info","latency":0.5,"path":"/a"}';
-const A25 = '{"level":"error","latency":1.5,"path":"/b"}';
-const A65 = '{"level":"info","latency":"oops","path":"/c"}';
-const D40 = "plain text line with trace_id=abc";
-
-/** The default input: logfmt access logs, JSON logs and a plain-text line in three streams. */
-export const CORPUS: readonly CaseStream[] = [
-  {
-    labels: { app: "web", env: "prod" },
-    entries: [
-      [10, W10],
-      [20, W20],
-      [30, W30],
-      [70, W70],
-    ],
-  },
-  {
-    labels: { app: "api", env: "prod" },
-    entries: [
-      [15, A15],
-      [25, A25],
-      [65, A65],
-    ],
-  },
-  { labels: { app: "db", env: "dev" }, entries: [[40, D40]] },
-];
-
-const COUNTER: readonly CaseStream[] = [
-  {
-    labels: { app: "ctr" },
-    entries: [
-      [10, "c=1"],
-      [20, "c=3"],
-      [30, "c=5"],
-      [40, "c=7"],
-    ],
-  },
-];
-
-const FWD = { start: 0, end: 100, direction: "forward", limit: 100 } as const;
-const ALL = '{env=~".+"}';
-
-/** The cases. */
-export const LOGQL_CASES: readonly LogQLCase[] = [
+/** The first cases: the core of each kind of query. */
+const CORE_CASES: readonly LogQLCase[] = [
   // --- Log queries ---
   {
     name: "stream selector, forward",
@@ -480,7 +416,7 @@ export const LOGQL_CASES: readonly LogQLCase[] = [
     expect: { vector: [] },
   },
   {
-    name: "unwrap on a label some lines lack: those lines fail unless filtered",
+    name: "unwrap with an __error__ filter on a label some lines lack",
     query: 'sum by (app) (sum_over_time({env="prod"} | logfmt | unwrap status | __error__="" [1m]))',
     instant: 60,
     expect: { vector: [['{app="web"}', 901]] },
@@ -631,3 +567,6 @@ export const LOGQL_CASES: readonly LogQLCase[] = [
     expect: { vector: [[DB, 1]] },
   },
 ];
+
+/** Every case: the core ones, then the log and metric cases by feature. */
+export const LOGQL_CASES: readonly LogQLCase[] = [...CORE_CASES, ...LOG_QUERY_CASES, ...METRIC_QUERY_CASES];

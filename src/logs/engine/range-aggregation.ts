@@ -32,8 +32,9 @@ interface WindowState {
  * Evaluates a range aggregation at every step with one forward select over
  * `(first window start, last window end]`: entries go through the pipeline (and `unwrap`), land in
  * their series' sliding window, and each window `(t − offset − range, t − offset]` is reduced when
- * the stream passes its end. Throws {@link LogQLEvalError} `pipeline_error` when a series keeps an
- * `__error__` label, as Loki does (filter with `| __error__=""`).
+ * the stream passes its end. With `unwrap`, a line without the label (or with an empty value) gives
+ * no sample. Throws {@link LogQLEvalError} `pipeline_error` when a series keeps an `__error__`
+ * label, as Loki does (filter with `| __error__=""`).
  */
 export async function evaluateRangeAggregation(
   querier: LogQuerier,
@@ -126,7 +127,9 @@ export async function evaluateRangeAggregation(
     if (res === undefined) continue;
     let value = 1;
     if (unwrap !== undefined) {
-      const raw = ll.get(unwrap.label) ?? "";
+      const raw = ll.get(unwrap.label);
+      // A line without the label (or with it empty) gives no sample and no error, as in Loki.
+      if (raw === undefined || raw === "") continue;
       const v = convert(raw);
       if (typeof v === "string") {
         ll.setError(SAMPLE_EXTRACTION_ERR, v);

@@ -1,7 +1,8 @@
 /**
  * JSON extraction for `| json a="x.y[0]"` and `| unpack` (plain `| json` uses the scanner of
- * `json-scan.ts`). Lines are decoded with `JSON.parse`, so numbers picked by an expression are
- * rendered back by JavaScript (`1.50` becomes `1.5`); Loki keeps their original text.
+ * `json-scan.ts`). Lines are validated with `JSON.parse`; an expression's value is then read from the
+ * line's text, so numbers, objects and arrays keep their text as written (`1.50` stays `1.50`, a
+ * 20-digit id keeps every digit), as Loki keeps them.
  */
 
 /** A parsed JSON value. */
@@ -57,19 +58,97 @@ export function parseJsonPath(expr: string): JsonPathStep[] {
 }
 
 /**
- * The value at `path` as a label value: strings as they are, other scalars as text, objects and
- * arrays as compact JSON; undefined when the path leads nowhere.
+ * The value at `path` in `text` (a line {@link decodeJsonObject} accepted) as a label value: strings
+ * decoded, `null` as `""`, numbers, booleans, objects and arrays as their text in the line; undefined
+ * when the path leads nowhere. With a repeated key the first one is followed.
  */
-export function jsonPathValue(obj: JsonValue, path: readonly JsonPathStep[]): string | undefined {
-  let v: JsonValue | undefined = obj;
+export function jsonPathValue(text: string, path: readonly JsonPathStep[]): string | undefined {
+  let i = skipWs(text, 0);
   for (const step of path) {
-    if (v === null || typeof v !== "object") return undefined;
-    if (typeof step === "number") v = Array.isArray(v) ? v[step] : undefined;
-    else v = Array.isArray(v) ? undefined : Object.hasOwn(v, step) ? v[step] : undefined;
-    if (v === undefined) return undefined;
+    i = typeof step === "number" ? arrayElement(text, i, step) : objectMember(text, i, step);
+    if (i < 0) return undefined;
   }
-  if (v === null) return "";
-  if (typeof v === "string") return v;
-  if (typeof v === "object") return JSON.stringify(v);
-  return String(v);
+  const end = skipValue(text, i);
+  const c = text.charCodeAt(i);
+  if (c === QUOTE) return JSON.parse(text.slice(i, end)) as string;
+  if (c === 0x6e /* n */) return "";
+  return text.slice(i, end);
+}
+
+const QUOTE = 0x22;
+
+/** Start of element `index` of the array at `i`, or -1. */
+function arrayElement(text: string, i: number, index: number): number {
+  if (text.charCodeAt(i) !== 0x5b /* [ */) return -1;
+  i = skipWs(text, i + 1);
+  if (text.charCodeAt(i) === 0x5d /* ] */) return -1;
+  for (let k = 0; k < index; k++) {
+    i = skipWs(text, skipValue(text, i));
+    if (text.charCodeAt(i) !== 0x2c /* , */) return -1;
+    i = skipWs(text, i + 1);
+  }
+  return i;
+}
+
+/** Start of the value of member `key` of the object at `i`, or -1. */
+function objectMember(text: string, i: number, key: string): number {
+  if (text.charCodeAt(i) !== 0x7b /* { */) return -1;
+  i = skipWs(text, i + 1);
+  while (text.charCodeAt(i) === QUOTE) {
+    const keyEnd = skipString(text, i);
+    const k = JSON.parse(text.slice(i, keyEnd)) as string;
+    i = skipWs(text, skipWs(text, keyEnd) + 1); // past ':'
+    if (k === key) return i;
+    i = skipWs(text, skipValue(text, i));
+    if (text.charCodeAt(i) !== 0x2c /* , */) return -1;
+    i = skipWs(text, i + 1);
+  }
+  return -1;
+}
+
+function skipWs(text: string, i: number): number {
+  for (;;) {
+    const c = text.charCodeAt(i);
+    if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++;
+    else return i;
+  }
+}
+
+/** End (exclusive) of the string starting with the quote at `i`. */
+function skipString(text: string, i: number): number {
+  let j = i + 1;
+  for (;;) {
+    const c = text.charCodeAt(j);
+    if (c === QUOTE) return j + 1;
+    j += c === 0x5c /* \ */ ? 2 : 1;
+  }
+}
+
+/** End (exclusive) of the value starting at `i` (valid JSON). */
+function skipValue(text: string, i: number): number {
+  const c = text.charCodeAt(i);
+  if (c === QUOTE) return skipString(text, i);
+  if (c === 0x7b || c === 0x5b) {
+    let depth = 0;
+    let j = i;
+    for (;;) {
+      const d = text.charCodeAt(j);
+      if (d === QUOTE) {
+        j = skipString(text, j);
+        continue;
+      }
+      if (d === 0x7b || d === 0x5b) depth++;
+      else if (d === 0x7d || d === 0x5d) {
+        depth--;
+        if (depth === 0) return j + 1;
+      }
+      j++;
+    }
+  }
+  let j = i;
+  for (;;) {
+    const d = text.charCodeAt(j);
+    if (Number.isNaN(d) || d === 0x2c || d === 0x5d || d === 0x7d || d <= 0x20) return j;
+    j++;
+  }
 }

@@ -9,9 +9,9 @@ export type LabelPredicate = (labels: LineLabels) => boolean;
 
 /**
  * Compiles a label filter expression as Loki evaluates it: string matchers see `""` for an absent
- * label; numeric, duration and bytes comparisons fail on an absent label, pass (without comparing)
- * once the line has an error, and on a value they cannot convert set `__error__="LabelFilterErr"`
- * and keep the line; `and` and `or` short-circuit left to right.
+ * label; numeric, duration, bytes and `ip()` filters fail on an absent label, pass (without
+ * comparing) once the line has an error, and on a value they cannot convert set
+ * `__error__="LabelFilterErr"` and keep the line; `and` and `or` short-circuit left to right.
  */
 export function compileLabelFilter(f: LabelFilter): LabelPredicate {
   switch (f.kind) {
@@ -25,6 +25,8 @@ export function compileLabelFilter(f: LabelFilter): LabelPredicate {
       const { name } = f;
       const want = f.op === "=";
       return (labels) => {
+        // As the numeric filters: once the line has an error, only string matchers filter it out.
+        if (labels.error !== undefined) return true;
         const v = labels.get(name);
         if (v === undefined) return false;
         return ip.matchesText(v) === want;

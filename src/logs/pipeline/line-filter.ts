@@ -30,7 +30,7 @@ export function compileLineFilter(stage: LineFilterStage): (line: string) => boo
       case "|>":
       case "!>": {
         const p = compilePattern(v.value, false);
-        return (line) => p.match(line, true) !== undefined;
+        return (line) => p.test(line);
       }
       default:
         throw new Error(`unknown line filter operator ${stage.op satisfies never}`);

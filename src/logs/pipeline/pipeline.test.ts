@@ -65,6 +65,13 @@ describe("line filters", () => {
     ['!> "<_> level=debug <_>"', "ts=1 level=debug msg=x", false],
     ['!> "<_> level=debug <_>"', "ts=1 level=info msg=x", true],
     ['|> "<_> 200" or "<_> 204"', "GET / 204", true],
+    // As Loki's filter form: no empty capture, a final literal ends the line, a final capture is not empty.
+    ['|> "<_> bar <_>"', " bar ", false],
+    ['|> "<_>bar<_>"', " bar ", true],
+    ['|> "<_> baz"', "foo bar baz", true],
+    ['|> "<_> bar"', "foo bar baz", false],
+    ['|> "foo <_>"', "foo ", false],
+    ['|> "foo <_>"', "foo x", true],
   ];
   it.each(cases)("%s on %j → %s", (filter, line, want) => {
     expect(passes(filter, line)).toBe(want);
@@ -288,7 +295,16 @@ describe("regexp and pattern parsers", () => {
       size: "2",
       agent: "Go-http-client/2.0",
     });
-    expect(run(q, "short line")?.labels).toEqual(STREAM);
+    // As Loki's matcher: a capture whose next literal is missing takes the rest, and parsing stops.
+    expect(run(q, "short line")?.labels).toEqual({ ...STREAM, ip: "short line" });
+    expect(run(q, '1.2.3.4 - - [x] "GET /a')?.labels).toEqual({
+      ...STREAM,
+      ip: "1.2.3.4",
+      method: "GET",
+      uri: "/a",
+    });
+    // A leading literal must start the line.
+    expect(run('| pattern "ts=<ts> <_>"', "x ts=1 y")?.labels).toEqual(STREAM);
     expect(run('| pattern "<level> <_>"', "warn x")?.labels.level_extracted).toBe("warn");
   });
 
@@ -442,11 +458,18 @@ describe("line_format and label_format", () => {
       compilePipeline((parseLogQL('{a="b"} | line_format "{{ .x"') as LogQueryExpr).pipeline),
     ).toThrow();
   });
-  it("label_format renames (plain) and templates, all from the labels before the stage", () => {
+  it("label_format applies in order: templates see the earlier renames, not the later ones", () => {
+    // As Loki's LabelsFormatter: the template data is taken at the first template, after `dst=status`.
     expect(
       run('| logfmt | label_format dst=status, both="{{.method}}-{{.status}}"', "method=GET status=200")
         ?.labels,
+    ).toEqual({ ...STREAM, method: "GET", dst: "200", both: "GET-" });
+    expect(
+      run('| logfmt | label_format both="{{.method}}-{{.status}}", dst=status', "method=GET status=200")
+        ?.labels,
     ).toEqual({ ...STREAM, method: "GET", dst: "200", both: "GET-200" });
+    // A rename whose source is absent changes nothing.
+    expect(run("| logfmt | label_format level=nothere", "x=1")?.labels).toEqual({ ...STREAM, x: "1" });
     // Renaming over a stream label replaces its value.
     expect(run("| logfmt | label_format app=x", "x=1")?.labels).toEqual({ app: "1", level: "info" });
   });

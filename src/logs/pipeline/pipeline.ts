@@ -16,7 +16,7 @@ import { scanLogfmt } from "./logfmt.js";
 import { compilePattern } from "./pattern.js";
 import { compileRE2 } from "./regex.js";
 import { compileTemplate } from "./template/index.js";
-import type { CompileTemplate } from "./template.js";
+import type { CompileTemplate, TemplateData } from "./template.js";
 
 /** What a pipeline needs from outside. */
 export interface PipelineDeps {
@@ -84,9 +84,9 @@ function compileStage(s: Stage, deps: PipelineDeps): StageFn {
       const p = compilePattern(s.pattern, true);
       const names = p.names.map(sanitizeLabelName);
       return (_ts, line, labels) => {
-        const vals = p.match(line, false);
+        const vals = p.match(line);
         if (vals !== undefined)
-          for (let i = 0; i < names.length; i++) labels.setExtracted(names[i]!, vals[i]!);
+          for (let i = 0; i < vals.length; i++) labels.setExtracted(names[i]!, vals[i]!);
         return line;
       };
     }
@@ -184,11 +184,16 @@ function jsonParams(params: readonly ExtractionParam[]): StageFn {
       labels.setError(PipelineErrorCode.json, obj);
       return line;
     }
-    for (const c of compiled) labels.setExtracted(c.name, jsonPathValue(obj, c.path) ?? "");
+    for (const c of compiled) labels.setExtracted(c.name, jsonPathValue(line, c.path) ?? "");
     return line;
   };
 }
 
+/**
+ * `| logfmt`: without parameters every pair becomes a label (empty values only with `--keep-empty`).
+ * With parameters, as Loki's expression parser: each requested label that is not a stream label
+ * starts out empty, and the requested fields are extracted even when empty.
+ */
 function logfmt(strict: boolean, keepEmpty: boolean, params: readonly ExtractionParam[]): StageFn {
   // With parameters: field name → label name; only those fields are extracted.
   const wanted = params.length === 0 ? undefined : new Map<string, string[]>();
@@ -198,11 +203,13 @@ function logfmt(strict: boolean, keepEmpty: boolean, params: readonly Extraction
     list.push(sanitizeLabelName(p.label));
     wanted!.set(field, list);
   }
+  const requested = wanted === undefined ? [] : [...new Set([...wanted.values()].flat())];
   const cache = new LabelNameCache();
   return (_ts, line, labels) => {
+    for (const name of requested) if (!labels.stream.has(name)) labels.set(name, "");
     const err = scanLogfmt(line, strict, (k, v) => {
-      if (v === "" && !keepEmpty) return;
       if (wanted === undefined) {
+        if (v === "" && !keepEmpty) return;
         const name = cache.get(k);
         if (name !== "") labels.setExtracted(name, v);
         return;
@@ -222,10 +229,8 @@ function regexpParser(pattern: string): StageFn {
   return (_ts, line, labels) => {
     const groups = re.exec(line)?.groups;
     if (groups === undefined) return line;
-    for (const name of names) {
-      const v = groups[name];
-      if (v !== undefined) labels.setExtracted(name, v);
-    }
+    // A group that took no part in the match sets the label empty, as Loki does.
+    for (const name of names) labels.setExtracted(name, groups[name] ?? "");
     return line;
   };
 }
@@ -251,31 +256,33 @@ function unpack(): StageFn {
   };
 }
 
+/**
+ * `label_format` as Loki runs it: operations apply in order; a rename `dst=src` reads the current
+ * labels and does nothing when `src` is absent; templates all see the labels as they were when the
+ * stage reached its first template (renames before it included, later operations not).
+ */
 function labelFormat(s: LabelFormatStage, deps: PipelineDeps): StageFn {
   const ops = s.ops.map((op) => ({
     dst: op.dst,
     src: op.template ? undefined : op.value,
     tmpl: op.template ? deps.compileTemplate(op.value) : undefined,
   }));
-  const anyTemplate = ops.some((o) => o.tmpl !== undefined);
   return (tsNs, line, labels) => {
-    // Every operation reads the labels as they were before the stage.
-    const data = anyTemplate ? { labels: labels.toRecord(), line, tsNs } : undefined;
-    const values: (string | undefined)[] = ops.map((o) => {
-      if (o.tmpl === undefined) return data?.labels[o.src!] ?? labels.get(o.src!) ?? "";
+    let data: TemplateData | undefined;
+    for (const o of ops) {
+      if (o.tmpl === undefined) {
+        const v = labels.get(o.src!);
+        if (v === undefined) continue;
+        if (o.src !== o.dst) labels.delete(o.src!);
+        labels.set(o.dst, v);
+        continue;
+      }
+      data ??= { labels: labels.toRecord(), line, tsNs };
       try {
-        return o.tmpl(data!);
+        labels.set(o.dst, o.tmpl(data));
       } catch (err) {
         labels.setError(PipelineErrorCode.templateFormat, (err as Error).message);
-        return undefined;
       }
-    });
-    for (let i = 0; i < ops.length; i++) {
-      const o = ops[i]!;
-      const v = values[i];
-      if (v === undefined) continue;
-      if (o.src !== undefined && o.src !== o.dst) labels.delete(o.src);
-      labels.set(o.dst, v);
     }
     return line;
   };
