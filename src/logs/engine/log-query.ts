@@ -3,6 +3,7 @@ import type { LogQueryExpr } from "../logql/index.js";
 import { compilePipeline, LineLabels } from "../pipeline/index.js";
 import type { LogQuerier } from "../store/querier.js";
 import { checkAborted, StreamLabelsCache, toMatchers } from "./labels-cache.js";
+import { selectHint } from "./select-hint.js";
 import type { LogQueryOptions, LogStreamResult } from "./types.js";
 
 /**
@@ -27,6 +28,7 @@ export async function evaluateLogQuery(
     opts.endNs,
     opts.direction,
     pipeline.noop ? opts.limit : Number.POSITIVE_INFINITY,
+    selectHint(expr.pipeline),
   );
   for await (const e of it) {
     if ((count & 1023) === 0) checkAborted(opts.signal);

@@ -14,6 +14,7 @@ import type { LogQuerier } from "../store/querier.js";
 import { LogQLEvalError } from "./errors.js";
 import { checkAborted, StreamLabelsCache, toMatchers } from "./labels-cache.js";
 import { rangeValue } from "./range-ops.js";
+import { selectHint } from "./select-hint.js";
 import { type StepSeries, type Steps, type StepValue, setPoint } from "./step-vector.js";
 
 /** `__error__` code of a value `unwrap` could not convert, as Loki spells it. */
@@ -113,6 +114,7 @@ export async function evaluateRangeAggregation(
     steps.times[n - 1]! - offsetNs + 1n,
     "forward",
     Number.POSITIVE_INFINITY,
+    selectHint(r.log.pipeline),
   );
   let seen = 0;
   for await (const e of it) {
