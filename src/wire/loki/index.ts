@@ -7,6 +7,7 @@ export {
   type PushFormat,
   pushFormat,
 } from "./push-body.js";
+export { encodePushProto, encodePushSnappy } from "./push-encode.js";
 export { decodePushRequestJson } from "./push-json.js";
 export { decodePushRequestProto } from "./push-proto.js";
 export { formatStreamLabels, LABEL_NAME_RE, parseStreamLabels, StreamLabelsError } from "./stream-labels.js";

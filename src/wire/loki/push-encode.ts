@@ -12,9 +12,10 @@ const NS = 1_000_000_000n;
 
 /**
  * Encodes `req` as an uncompressed `logproto.PushRequest`: each entry's timestamp split into
- * `Timestamp` seconds and non-negative nanos, empty fields left out as proto3 does.
+ * `Timestamp` seconds and non-negative nanos, empty fields left out as proto3 does. `hash` adds
+ * `StreamAdapter.hash`, which decoders must skip (for tests of the decoder).
  */
-export function encodePushProto(req: PushRequest): Uint8Array {
+export function encodePushProto(req: PushRequest, opts: { hash?: boolean } = {}): Uint8Array {
   const w = new ProtobufWriter(64 * 1024);
   for (const s of req.streams) {
     w.tag(1, WIRE_LEN);
@@ -44,6 +45,7 @@ export function encodePushProto(req: PushRequest): Uint8Array {
       }
       w.join(entry);
     }
+    if (opts.hash === true) w.tag(3, WIRE_VARINT).uint64(12345);
     w.join(stream);
   }
   return w.finish();
