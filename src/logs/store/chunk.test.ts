@@ -1,13 +1,14 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { crc32c } from "../../metrics/tsdb/chunk/index.js";
 import type { LogMetadata } from "./block-payload.js";
 import {
   ChunkBuilder,
   ChunkReader,
   LOG_CHUNK_INDEX_ENTRY_BYTES,
   LogChunkError,
+  type LogChunkVersion,
   type LogEntry,
+  logChunkChecksum,
 } from "./chunk.js";
 import { LOG_CODECS, type LogCodecName } from "./codec.js";
 import { logCorpus } from "./log-corpus.js";
@@ -34,7 +35,11 @@ function plain(es: Iterable<LogEntry>): In[] {
 /** Re-seals a chunk after a mutation: header, block and index checksums recomputed. */
 function reseal(bytes: Uint8Array): void {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  dv.setUint32(36, crc32c(bytes, 0, 0, 36));
+  const v = dv.getUint8(4);
+  if (v !== 1 && v !== 2) return;
+  const crc = (start: number, end: number): number =>
+    logChunkChecksum(v as LogChunkVersion, bytes, start, end);
+  dv.setUint32(36, crc(0, 36));
   const n = dv.getUint32(12);
   const idx = dv.getUint32(32);
   if (idx + n * LOG_CHUNK_INDEX_ENTRY_BYTES + 4 !== bytes.length) return;
@@ -42,10 +47,10 @@ function reseal(bytes: Uint8Array): void {
     const p = idx + i * LOG_CHUNK_INDEX_ENTRY_BYTES;
     const off = dv.getUint32(p);
     const len = dv.getUint32(p + 4);
-    if (off + len <= bytes.length) dv.setUint32(p + 32, crc32c(bytes, 0, off, off + len));
+    if (off + len <= bytes.length) dv.setUint32(p + 32, crc(off, off + len));
   }
   const end = idx + n * LOG_CHUNK_INDEX_ENTRY_BYTES;
-  dv.setUint32(end, crc32c(bytes, 0, idx, end));
+  dv.setUint32(end, crc(idx, end));
 }
 
 /** Reads everything; returns the error code, or "ok". Anything but a LogChunkError fails the test. */
@@ -57,6 +62,11 @@ function readAll(bytes: Uint8Array): string {
     }
     for (const _ of r.entries(ALL[0], ALL[1], "backward")) {
       // drain
+    }
+    for (const needle of ["e", "zz", "trace"]) {
+      for (const _ of r.entriesContaining(needle, ALL[0], ALL[1])) {
+        // drain
+      }
     }
     return "ok";
   } catch (err) {
@@ -242,6 +252,132 @@ describe("ChunkBuilder and ChunkReader", () => {
       }
       expect(got, needle).toBe(stream!.lines.filter((l) => l.includes(needle)).length);
     }
+  });
+});
+
+describe("entriesContaining (the |= fast path)", () => {
+  const lineArb = fc.string({ unit: fc.constantFrom("a", "b", "c", "é", " "), maxLength: 40 });
+  const smallStreamArb = fc
+    .tuple(
+      fc.bigInt(-(2n ** 40n), 2n ** 40n),
+      fc.array(fc.tuple(fc.bigInt(0n, 50n), lineArb), { maxLength: 200 }),
+    )
+    .map(([start, es]) => {
+      let t = start;
+      return es.map(([gap, line]): In => {
+        t += gap;
+        return { ts: t, line };
+      });
+    });
+
+  it("gives what entries() filtered by includes() gives, for every codec, range and direction", () => {
+    fc.assert(
+      fc.property(
+        smallStreamArb,
+        fc.string({ unit: fc.constantFrom("a", "b", "c", "é", " "), maxLength: 4 }),
+        fc.constantFrom(...CODECS),
+        fc.constantFrom(1, 64, 4096),
+        fc.option(fc.tuple(fc.bigInt(-(2n ** 40n), 2n ** 40n), fc.bigInt(0n, 3000n)), { nil: undefined }),
+        (es, needle, codec, blockBytes, range) => {
+          const [from, to] = range ? [range[0], range[0] + range[1]] : ALL;
+          const r = new ChunkReader(build(es, codec, blockBytes));
+          const want = plain(r.entries(from, to)).filter((e) => e.line.includes(needle));
+          expect(plain(r.entriesContaining(needle, from, to))).toEqual(want);
+          expect(plain(r.entriesContaining(Buffer.from(needle), from, to, "backward"))).toEqual(
+            [...want].reverse(),
+          );
+          let hits = 0;
+          for (const { block, indices } of r.blocksContaining(needle, from, to)) {
+            expect(indices.length).toBeGreaterThan(0);
+            expect([...indices].sort((x, y) => x - y)).toEqual(indices);
+            for (const i of indices) expect(block.lineAt(i)).toContain(needle);
+            hits += indices.length;
+          }
+          expect(hits).toBe(want.length);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("does not match across line boundaries and keeps metadata", () => {
+    const b = new ChunkBuilder({ codec: "deflate" });
+    ["foo", "bar", "xfoox", "fo", "obaz", "", "foo"].forEach((l, i) => {
+      b.append(i, l, i === 2 ? [["trace_id", "t2"]] : undefined);
+    });
+    const r = new ChunkReader(b.finish());
+    expect(plain(r.entriesContaining("foo", ALL[0], ALL[1]))).toEqual([
+      { ts: 0n, line: "foo" },
+      { ts: 2n, line: "xfoox", metadata: [["trace_id", "t2"]] },
+      { ts: 6n, line: "foo" },
+    ]);
+    expect([...r.entriesContaining("fooba", ALL[0], ALL[1])]).toEqual([]);
+    expect([...r.entriesContaining("trace", ALL[0], ALL[1])]).toEqual([]); // metadata is not searched
+    expect(r.block(0).indicesContaining(Buffer.from("o"), 1, 6)).toEqual([2, 3, 4]);
+  });
+
+  it("agrees with a per-line includes() on the realistic corpus", () => {
+    const [stream] = logCorpus({ seed: 11, lines: 5000 });
+    const b = new ChunkBuilder({ blockBytes: 64 * 1024 });
+    stream!.lines.forEach((l, i) => {
+      b.append(stream!.ts[i]!, l);
+    });
+    const r = new ChunkReader(b.finish());
+    for (const needle of ['status":500', "c0", "Safari", '/api/v1/cart"', "no such needle"]) {
+      const want = stream!.lines.filter((l) => l.includes(needle));
+      expect(
+        [...r.entriesContaining(needle, ALL[0], ALL[1])].map((e) => e.line),
+        needle,
+      ).toEqual(want);
+    }
+  });
+});
+
+describe("format versions", () => {
+  it("writes version 2 and still reads version 1 chunks", () => {
+    const es: In[] = [
+      { ts: 1n, line: "GET /a" },
+      { ts: 5n, line: "POST /b", metadata: [["k", "v"]] },
+    ];
+    for (const version of [1, 2] as const) {
+      const b = new ChunkBuilder({ version, blockBytes: 1 });
+      for (const e of es) b.append(e.ts, e.line, e.metadata);
+      const bytes = b.finish();
+      expect(bytes[4]).toBe(version);
+      const r = new ChunkReader(bytes);
+      expect(r.version).toBe(version);
+      expect(plain(r.entries(ALL[0], ALL[1]))).toEqual(es);
+      expect(plain(r.entriesContaining("/b", ALL[0], ALL[1]))).toEqual([es[1]]);
+    }
+    expect(new ChunkReader(new ChunkBuilder().finish()).version).toBe(2);
+  });
+
+  it("checks each version with its own checksum", () => {
+    for (const version of [1, 2] as const) {
+      const b = new ChunkBuilder({ version });
+      b.append(1n, "line");
+      const bytes = b.finish();
+      const other: LogChunkVersion = version === 1 ? 2 : 1;
+      const dv = new DataView(bytes.buffer);
+      // Sealed with the other version's checksum: refused.
+      dv.setUint32(36, logChunkChecksum(other, bytes, 0, 36));
+      expect(readAll(bytes)).toBe("chunk_header");
+      dv.setUint32(36, logChunkChecksum(version, bytes, 0, 36));
+      expect(readAll(bytes)).toBe("ok");
+      // A flipped byte inside the block: caught by the block checksum, also on the |= path.
+      bytes[40]! ^= 0x01;
+      const r = new ChunkReader(bytes);
+      expect(() => [...r.entriesContaining("zz", ALL[0], ALL[1])]).toThrow(
+        expect.objectContaining({ code: "block_checksum" }),
+      );
+    }
+  });
+
+  it("refuses an unknown version", () => {
+    const bytes = new ChunkBuilder().finish();
+    bytes[4] = 3;
+    reseal(bytes);
+    expect(readAll(bytes)).toBe("chunk_header");
   });
 });
 

@@ -1,7 +1,8 @@
 import { createRequire } from "node:module";
-import { deflateRawSync } from "node:zlib";
-import { BlockPayloadWriter } from "./block-payload.js";
-import { ChunkBuilder, ChunkReader, DEFAULT_LOG_BLOCK_BYTES } from "./chunk.js";
+import * as zlib from "node:zlib";
+import { BlockPayloadWriter, decodeBlockPayload } from "./block-payload.js";
+import { ChunkBuilder, ChunkReader, DEFAULT_LOG_BLOCK_BYTES, logChunkChecksum } from "./chunk.js";
+import { SubstringSearch } from "./chunk-search.js";
 import {
   compressBlock,
   DEFAULT_LOG_CODEC,
@@ -13,23 +14,67 @@ import { type CorpusStream, logCorpus } from "./log-corpus.js";
 
 /**
  * `npm run bench -- log-codecs [--lines N] [--seed S] [--min-cpu SECONDS] [--codecs gzip-1,…]
- * [--block-kib 64,…]`: which codec the log
+ * [--block-kib 64,…] [--chunk-kib K] [--chunk-level L]`: which codec the log
  * chunks should use (ADR 13). On the corpus of `log-corpus.ts` (five streams, JSON, logfmt, plain
  * text, klog), cut per stream into block payloads of 32 KiB – 1 MiB as `chunk.ts` lays them out, it
  * reports for each codec and level the ratio (corpus file bytes — lines plus newlines — over
- * compressed bytes) and compress/decompress throughput in MB of raw log per CPU-second of this
- * process (one thread; the fastest of repeated runs). Baseline: `gzip -1` of the whole corpus as one file, lines in time order.
+ * compressed bytes), compress/decompress throughput in MB of raw log per CPU-second of this
+ * process (one thread; the fastest of repeated runs), and the `|=` scan a chunk of that codec would
+ * give (checksum, decompress, SIMD search of the payload for a rare needle, decode the columns of a
+ * block with a hit: what `ChunkReader.blocksContaining` does). Baseline: `gzip -1` (and `zstd -1`
+ * where `node:zlib` has it, Node ≥ 22.15) of the whole corpus as one file, lines in time order.
  *
- * lz4 (`lz4-napi`) and zstd (`@bokuweb/zstd-wasm`) are measured when they can be loaded (they are not
- * dependencies; put them on NODE_PATH to include them). Then the chunk path with the default codec:
- * build, decode, and a `|=` scan (decompress, check, search the block's bytes with
- * `DecodedLogBlock.nextContaining`) for a rare and a common needle. Figures only; nothing asserts.
+ * lz4 (`lz4-napi`) and zstd (`@bokuweb/zstd-wasm`, `@toondepauw/node-zstd`) are measured when they
+ * can be loaded (they are not dependencies; put them on NODE_PATH to include them), and Node's own
+ * zstd where it has one. Then the chunk path with the default codec
+ * (or `--chunk-kib`, `--chunk-level`): build, decode, and a `|=` scan for a rare and a common needle
+ * through `ChunkReader.entriesContaining` (the figures `filter_scan_*`; the headline
+ * `filter_scan_mb_per_cpu_second` is the slower of the two) and, for comparison, through
+ * `decodedBlocks` and `DecodedLogBlock.nextContaining`. Figures only; nothing asserts.
  */
 
 interface Codec {
   name: string;
   compress(raw: Uint8Array): Uint8Array;
   decompress(data: Uint8Array, rawLength: number): Uint8Array;
+}
+
+/** Node's own zstd (Node ≥ 22.15), or undefined. */
+function nodeZstd(): ((raw: Uint8Array, level: number) => Uint8Array) | undefined {
+  const z = zlib as unknown as {
+    zstdCompressSync?: (b: Uint8Array, o: object) => Uint8Array;
+    constants: Record<string, number>;
+  };
+  const key = z.constants.ZSTD_c_compressionLevel;
+  if (z.zstdCompressSync === undefined || key === undefined) return undefined;
+  const f = z.zstdCompressSync;
+  return (raw, level) => f(raw, { params: { [key]: level } });
+}
+
+/**
+ * The `|=` scan of a chunk whose blocks are `packed` (with `codec`): per block, the checksum,
+ * decompression, the SIMD search, and decoding the columns where there is a hit.
+ * Returns the lines that hold the needle.
+ */
+function scanPacked(
+  c: Codec,
+  packed: readonly Uint8Array[],
+  crcs: readonly number[],
+  blocks: readonly Block[],
+  search: SubstringSearch,
+): number {
+  let hits = 0;
+  for (let i = 0; i < packed.length; i++) {
+    if (logChunkChecksum(2, packed[i]!) !== crcs[i]) throw new Error("checksum");
+    const raw = c.decompress(packed[i]!, blocks[i]!.raw.length);
+    const payload = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+    search.load(payload);
+    if (search.indexOf(0) < 0) continue;
+    const cols = decodeBlockPayload(payload, blocks[i]!.count, blocks[i]!.spanNs);
+    const linesAt = cols.lines.byteOffset - payload.byteOffset;
+    for (let p = search.indexOf(linesAt); p >= 0; p = search.indexOf(p + 1)) hits++;
+  }
+  return hits;
 }
 
 function arg(args: string[], name: string, dflt: number): number {
@@ -93,6 +138,11 @@ interface Zstd {
   decompress(b: Uint8Array): Uint8Array;
 }
 
+interface ZstdNapi {
+  Encoder: new (level: number) => { encodeSync(b: Buffer): Buffer };
+  Decoder: new () => { decodeSync(b: Buffer): Buffer };
+}
+
 /** The optional codecs that can be loaded here (CommonJS packages, so NODE_PATH works). */
 async function optionalCodecs(log: (s: string) => void): Promise<{ codecs: Codec[]; zstd?: Zstd }> {
   const require = createRequire(import.meta.url);
@@ -121,24 +171,63 @@ async function optionalCodecs(log: (s: string) => void): Promise<{ codecs: Codec
     }
   } catch {
     zstd = undefined;
-    log("@bokuweb/zstd-wasm not installed: zstd skipped");
+    log("@bokuweb/zstd-wasm not installed: zstd (wasm) skipped");
+  }
+  try {
+    const z = require("@toondepauw/node-zstd") as ZstdNapi;
+    const dec = new z.Decoder();
+    for (const level of [1, 3]) {
+      const enc = new z.Encoder(level);
+      out.push({
+        name: `zstd-${level}-napi`,
+        compress: (raw) => enc.encodeSync(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength)),
+        decompress: (d) => dec.decodeSync(Buffer.from(d.buffer, d.byteOffset, d.byteLength)),
+      });
+    }
+  } catch {
+    log("@toondepauw/node-zstd not installed: zstd (napi) skipped");
+  }
+  const native = nodeZstd();
+  const decompress = (zlib as unknown as { zstdDecompressSync?: (b: Uint8Array, o: object) => Buffer })
+    .zstdDecompressSync;
+  if (native !== undefined && decompress !== undefined) {
+    for (const level of [1, 3]) {
+      out.push({
+        name: `zstd-${level}-node`,
+        compress: (raw) => native(raw, level),
+        decompress: (d, n) => decompress(d, { chunkSize: Math.max(64, n), maxOutputLength: Math.max(64, n) }),
+      });
+    }
   }
   return zstd ? { codecs: out, zstd } : { codecs: out };
 }
 
+/** One block payload, with what the block index would say of it. */
+interface Block {
+  raw: Buffer;
+  count: number;
+  spanNs: number;
+}
+
 /** Block payloads of every stream, cut at `blockBytes` of lines, as the chunk builder cuts them. */
-function payloads(streams: CorpusStream[], blockBytes: number): Buffer[] {
-  const out: Buffer[] = [];
+function payloads(streams: CorpusStream[], blockBytes: number): Block[] {
+  const out: Block[] = [];
   for (const s of streams) {
     const w = new BlockPayloadWriter();
     let first = 0n;
+    let last = 0n;
+    const cut = (): void => {
+      const count = w.count;
+      out.push({ raw: w.finish(), count, spanNs: Number(last - first) });
+    };
     s.lines.forEach((line, i) => {
       const ts = s.ts[i]!;
       if (w.count === 0) first = ts;
+      last = ts;
       w.append(Number(ts - first), line, undefined);
-      if (w.contentBytes >= blockBytes) out.push(w.finish());
+      if (w.contentBytes >= blockBytes) cut();
     });
-    if (w.count > 0) out.push(w.finish());
+    if (w.count > 0) cut();
   }
   return out;
 }
@@ -165,13 +254,23 @@ export async function run(args: string[]): Promise<object> {
   const seed = arg(args, "--seed", 1);
   const minCpu = arg(args, "--min-cpu", 0.3);
   const streams = logCorpus({ seed, lines });
+  const chunkKiB = arg(args, "--chunk-kib", DEFAULT_LOG_BLOCK_BYTES / 1024);
+  const chunkLevel = arg(args, "--chunk-level", DEFAULT_LOG_CODEC_LEVEL[DEFAULT_LOG_CODEC]);
+  const chunkOpts = { codec: DEFAULT_LOG_CODEC, level: chunkLevel, blockBytes: chunkKiB * 1024 };
 
   const file = corpusFile(streams);
   const rawMB = file.length / 1e6;
-  const gzip1 = deflateRawSync(file, { level: 1 }).length + 18; // + gzip's header and trailer
+  const gzip1 = zlib.deflateRawSync(file, { level: 1 }).length + 18; // + gzip's header and trailer
   const { codecs: optional, zstd } = await optionalCodecs(log);
-  const baseline: Record<string, number> = { gzip1_ratio: round(file.length / gzip1) };
-  if (zstd) baseline.zstd1_ratio = round(file.length / zstd.compress(file, 1).length);
+  const baseline: Record<string, number> = {
+    gzip1_ratio: round(file.length / gzip1),
+    gzip1_bytes_per_line: round(gzip1 / lines),
+  };
+  const zstd1 = nodeZstd()?.(file, 1).length ?? zstd?.compress(file, 1).length;
+  if (zstd1 !== undefined) {
+    baseline.zstd1_ratio = round(file.length / zstd1);
+    baseline.zstd1_bytes_per_line = round(zstd1 / lines);
+  }
   log(
     `corpus: ${lines} lines, ${file.length} bytes, ${round(file.length / lines, 1)} bytes/line; ${JSON.stringify(baseline)}`,
   );
@@ -180,7 +279,7 @@ export async function run(args: string[]): Promise<object> {
   let chunks: Uint8Array[] = [];
   const buildT = timed(minCpu, () => {
     chunks = streams.map((s) => {
-      const b = new ChunkBuilder();
+      const b = new ChunkBuilder(chunkOpts);
       for (let i = 0; i < s.lines.length; i++) b.append(s.ts[i]!, s.lines[i]!);
       return b.finish();
     });
@@ -209,26 +308,46 @@ export async function run(args: string[]): Promise<object> {
   };
   const rare = scan("c0ffee42");
   const common = scan("error");
-  // Search alone, over blocks already decompressed.
-  const decoded = readers.flatMap((r) => [...r.decodedBlocks(all[0], all[1])]);
-  const nb = Buffer.from("c0ffee42");
-  const searchT = timed(minCpu, () => {
-    for (const b of decoded) for (let i = b.nextContaining(nb); i >= 0; i = b.nextContaining(nb, i + 1));
-  });
+  // The fast path the engine uses for `|=`: ChunkReader.entriesContaining (SIMD search of each
+  // block's lines before decoding its columns; matching entries as strings with their timestamps).
+  const fastScan = (needle: string): { t: number; hits: number } => {
+    let hits = 0;
+    const t = timed(minCpu, () => {
+      hits = 0;
+      for (const r of readers) for (const _ of r.entriesContaining(needle, all[0], all[1])) hits++;
+    });
+    return { t, hits };
+  };
+  const fastRare = fastScan("c0ffee42");
+  const fastCommon = fastScan("error");
+  if (fastCommon.hits !== common.hits || fastRare.hits !== rare.hits) {
+    throw new Error(`entriesContaining found ${fastCommon.hits} lines, nextContaining ${common.hits}`);
+  }
+  // Search alone, over blocks already decompressed (dropped afterwards, so that the codec rows below
+  // run with the heap the chunk path had).
+  const searchT = ((): number => {
+    const decoded = readers.flatMap((r) => [...r.decodedBlocks(all[0], all[1])]);
+    const nb = Buffer.from("c0ffee42");
+    return timed(minCpu, () => {
+      for (const b of decoded) for (let i = b.nextContaining(nb); i >= 0; i = b.nextContaining(nb, i + 1));
+    });
+  })();
   const entriesT = timed(minCpu, () => {
     for (const r of readers) for (const _ of r.entries(all[0], all[1])) void _;
   });
   const chunk = {
-    codec: `${DEFAULT_LOG_CODEC}-${DEFAULT_LOG_CODEC_LEVEL[DEFAULT_LOG_CODEC]}`,
-    block_kib: DEFAULT_LOG_BLOCK_BYTES / 1024,
+    codec: `${DEFAULT_LOG_CODEC}-${chunkLevel}`,
+    block_kib: chunkKiB,
     bytes_per_line: round(chunkBytes / lines),
     ratio: round(file.length / chunkBytes),
     size_vs_gzip1: round(chunkBytes / gzip1, 3),
     build_mb_per_cpu_s: Math.round(rawMB / buildT),
     decode_mb_per_cpu_s: Math.round(rawMB / decodeT),
-    filter_scan_rare_mb_per_cpu_s: Math.round(rawMB / rare.t),
-    filter_scan_common_mb_per_cpu_s: Math.round(rawMB / common.t),
+    filter_scan_rare_mb_per_cpu_s: Math.round(rawMB / fastRare.t),
+    filter_scan_common_mb_per_cpu_s: Math.round(rawMB / fastCommon.t),
     filter_common_hits: common.hits,
+    next_containing_scan_rare_mb_per_cpu_s: Math.round(rawMB / rare.t),
+    next_containing_scan_common_mb_per_cpu_s: Math.round(rawMB / common.t),
     search_only_mb_per_cpu_s: Math.round(rawMB / searchT),
     entries_mb_per_cpu_s: Math.round(rawMB / entriesT),
   };
@@ -242,18 +361,24 @@ export async function run(args: string[]): Promise<object> {
     for (const c of codecs) {
       let packed: Uint8Array[] = [];
       const ct = timed(minCpu, () => {
-        packed = blocks.map((b) => c.compress(b));
+        packed = blocks.map((b) => c.compress(b.raw));
       });
       const size = packed.reduce((a, b) => a + b.length, 0);
+      const crcs = packed.map((b) => logChunkChecksum(2, b));
+      const search = new SubstringSearch(Buffer.from("c0ffee42"));
+      const st = timed(minCpu, () => scanPacked(c, packed, crcs, blocks, search));
       const dt = timed(minCpu, () => {
-        for (let i = 0; i < packed.length; i++) c.decompress(packed[i]!, blocks[i]!.length);
+        for (let i = 0; i < packed.length; i++) c.decompress(packed[i]!, blocks[i]!.raw.length);
       });
       const row = {
         codec: c.name,
         block_kib: blockKiB,
         ratio: round(file.length / size),
+        bytes_per_line: round(size / lines),
+        size_vs_gzip1: round(size / gzip1, 3),
         compress_mb_per_cpu_s: Math.round(rawMB / ct),
         decompress_mb_per_cpu_s: Math.round(rawMB / dt),
+        scan_mb_per_cpu_s: Math.round(rawMB / st),
       };
       log(JSON.stringify(row));
       rows.push(row);
@@ -262,8 +387,12 @@ export async function run(args: string[]): Promise<object> {
 
   return {
     corpus: { lines, raw_bytes: file.length, bytes_per_line: round(file.length / lines, 1) },
-    baseline: { ...baseline, gzip1_bytes_per_line: round(gzip1 / lines) },
+    baseline,
     codecs: rows,
     chunk,
+    filter_scan_mb_per_cpu_second: Math.min(
+      chunk.filter_scan_rare_mb_per_cpu_s,
+      chunk.filter_scan_common_mb_per_cpu_s,
+    ),
   };
 }

@@ -100,8 +100,8 @@ export function sourceOverlaps(s: StreamSource, from: bigint, to: bigint): boole
 
 /**
  * A chunk's entries in `[from, to)`, or with `contains` only those whose line contains every string:
- * the first is searched for in each decompressed block's bytes, lines are decoded only where it
- * occurs, and the others are checked on the decoded line.
+ * the first is searched for in each decompressed block's bytes (`ChunkReader.entriesContaining`),
+ * lines are decoded only where it occurs, and the others are checked on the decoded line.
  */
 export function* chunkEntries(
   reader: ChunkReader,
@@ -114,18 +114,8 @@ export function* chunkEntries(
     yield* reader.entries(from, to, direction);
     return;
   }
-  const needle = Buffer.from(contains[0]!, "utf8");
   const rest = contains.slice(1);
-  for (const b of reader.decodedBlocks(from, to, direction)) {
-    const lo = b.lowerBound(from);
-    const hi = b.lowerBound(to);
-    const hits: number[] = [];
-    for (let i = b.nextContaining(needle, lo, hi); i >= 0; i = b.nextContaining(needle, i + 1, hi))
-      hits.push(i);
-    if (direction === "backward") hits.reverse();
-    for (const i of hits) {
-      const line = b.lineAt(i);
-      if (rest.every((s) => line.includes(s))) yield { tsNs: b.tsAt(i), line, metadata: b.metadataAt(i) };
-    }
+  for (const e of reader.entriesContaining(contains[0]!, from, to, direction)) {
+    if (rest.every((s) => e.line.includes(s))) yield e;
   }
 }
