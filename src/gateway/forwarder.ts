@@ -1,17 +1,17 @@
 import { type ReceiveResult, writeOutcome } from "../metrics/index.js";
-import { TENANT_HEADER } from "../model/tenant.js";
 import { classifyError } from "../server/errors.js";
 import { WireError } from "../wire/errors.js";
 import { snappyDecompress } from "../wire/snappy.js";
+import {
+  type ForwardResult,
+  HttpRoleForwarder,
+  type HttpRoleForwarderKind,
+  type HttpRoleForwarderOptions,
+} from "./http-forwarder.js";
 import { GatewayRefusal } from "./refusal.js";
 import { countRemoteWriteSamples, remoteWriteVersion } from "./sample-count.js";
 
-/** The outcome of forwarding a write: the status and body to hand back to the agent. */
-export interface ForwardResult {
-  readonly status: number;
-  readonly body: string;
-  readonly headers: Readonly<Record<string, string>>;
-}
+export type { ForwardResult } from "./http-forwarder.js";
 
 /**
  * The gateway's say on a write once its samples are counted: returns to let it through, throws a
@@ -76,79 +76,33 @@ export class LocalForwarder implements WriteForwarder {
   }
 }
 
-/** Options of an {@link HttpForwarder}. */
-export interface HttpForwarderOptions {
-  /** How long one forwarded request may take, in milliseconds. */
-  readonly timeoutMs?: number;
-  /** The most a body may expand to when its samples are counted (`metrics.max_write_decompressed_bytes`). */
-  readonly maxDecompressedBytes?: number;
-}
+/**
+ * Options of an {@link HttpForwarder}: `maxDecompressedBytes` bounds a body expanded to count its
+ * samples (`metrics.max_write_decompressed_bytes`).
+ */
+export type HttpForwarderOptions = HttpRoleForwarderOptions;
+
+/** Remote-write bodies, as {@link HttpForwarder} counts them and hands on the ingest's answer. */
+const REMOTE_WRITE: HttpRoleForwarderKind = {
+  role: "metrics ingest",
+  count(contentType, contentEncoding, body, maxDecompressedBytes) {
+    const version = remoteWriteVersion(contentType);
+    if (version === undefined || (contentEncoding ?? "").trim().toLowerCase() !== "snappy") return undefined;
+    return countRemoteWriteSamples(snappyDecompress(body, maxDecompressedBytes), version);
+  },
+  refusal: WireError,
+  passOn: (name) => name === "retry-after" || name.startsWith("x-prometheus-remote-write-"),
+};
 
 /**
  * Forwards over HTTP to a metrics role in another process (`gateway.forward_url`). The samples
  * are counted here, by decompressing the body and walking its protobuf framing
  * ({@link countRemoteWriteSamples}); a body that cannot be counted is forwarded without calling
- * `admit`, and the ingest refuses it (400, 413 or 415) with its own message.
+ * `admit`, and the ingest refuses it (400, 413 or 415) with its own message. The ingest's
+ * `Retry-After` and `X-Prometheus-Remote-Write-*` headers go back to the agent.
  */
-export class HttpForwarder implements WriteForwarder {
-  readonly #timeoutMs: number;
-  readonly #maxDecompressedBytes: number;
-
-  constructor(
-    private readonly url: string,
-    opts: HttpForwarderOptions = {},
-  ) {
-    this.#timeoutMs = opts.timeoutMs ?? 30_000;
-    this.#maxDecompressedBytes = opts.maxDecompressedBytes ?? 64 * 1024 * 1024;
-  }
-
-  async forward(
-    tenant: string,
-    contentType: string | undefined,
-    contentEncoding: string | undefined,
-    body: Uint8Array,
-    admit: AdmitSamples,
-  ): Promise<ForwardResult> {
-    const samples = this.#count(contentType, contentEncoding, body);
-    if (samples !== undefined) admit(samples);
-    const headers: Record<string, string> = { [TENANT_HEADER]: tenant };
-    if (contentType !== undefined) headers["content-type"] = contentType;
-    if (contentEncoding !== undefined) headers["content-encoding"] = contentEncoding;
-    try {
-      const res = await fetch(this.url, {
-        method: "POST",
-        headers,
-        body,
-        signal: AbortSignal.timeout(this.#timeoutMs),
-      });
-      const passOn: Record<string, string> = {};
-      for (const [name, value] of res.headers) {
-        if (name === "retry-after" || name.startsWith("x-prometheus-remote-write-")) passOn[name] = value;
-      }
-      return { status: res.status, body: await res.text(), headers: passOn };
-    } catch (err) {
-      // The ingest is unreachable: a 503 tells the agent to keep the data and retry.
-      return {
-        status: 503,
-        body: `metrics ingest at ${this.url} is unreachable: ${(err as Error).message}\n`,
-        headers: {},
-      };
-    }
-  }
-
-  /** The samples of a remote-write body, or undefined when it is not one the ingest would take. */
-  #count(
-    contentType: string | undefined,
-    contentEncoding: string | undefined,
-    body: Uint8Array,
-  ): number | undefined {
-    const version = remoteWriteVersion(contentType);
-    if (version === undefined || (contentEncoding ?? "").trim().toLowerCase() !== "snappy") return undefined;
-    try {
-      return countRemoteWriteSamples(snappyDecompress(body, this.#maxDecompressedBytes), version);
-    } catch (err) {
-      if (err instanceof WireError) return undefined;
-      throw err;
-    }
+export class HttpForwarder extends HttpRoleForwarder implements WriteForwarder {
+  constructor(url: string, opts: HttpForwarderOptions = {}) {
+    super(url, REMOTE_WRITE, opts);
   }
 }

@@ -1,7 +1,11 @@
-import { TENANT_HEADER } from "../model/tenant.js";
 import { classifyError, HttpError } from "../server/errors.js";
 import { decodePushBody, PushError, type PushRequest } from "../wire/loki/index.js";
-import type { ForwardResult } from "./forwarder.js";
+import {
+  type ForwardResult,
+  HttpRoleForwarder,
+  type HttpRoleForwarderKind,
+  type HttpRoleForwarderOptions,
+} from "./http-forwarder.js";
 import { GatewayRefusal } from "./refusal.js";
 
 /**
@@ -67,82 +71,36 @@ export class LocalLogForwarder implements LogForwarder {
   }
 }
 
-/** Options of an {@link HttpLogForwarder}. */
-export interface HttpLogForwarderOptions {
-  /** How long one forwarded request may take, in milliseconds. */
-  readonly timeoutMs?: number;
-  /** The most a body may expand to when its lines are counted (`logs.max_push_decompressed_bytes`). */
-  readonly maxDecompressedBytes?: number;
-}
+/**
+ * Options of an {@link HttpLogForwarder}: `maxDecompressedBytes` bounds a body expanded to count its
+ * line bytes (`logs.max_push_decompressed_bytes`).
+ */
+export type HttpLogForwarderOptions = HttpRoleForwarderOptions;
+
+/** Loki push bodies, as {@link HttpLogForwarder} counts them and hands on the logs role's answer. */
+const LOKI_PUSH: HttpRoleForwarderKind = {
+  role: "logs ingest",
+  count: (contentType, contentEncoding, body, maxDecompressedBytes) =>
+    countLogLineBytes(
+      decodePushBody(
+        { contentType, contentEncoding, body },
+        { maxDecompressedBytes, setting: "logs.max_push_decompressed_bytes" },
+      ),
+    ),
+  refusal: PushError,
+  passOn: (name) => name === "retry-after",
+};
 
 /**
  * Forwards over HTTP to a logs role in another process (`gateway.logs_forward_url`, its
  * `/loki/api/v1/push`), with `X-Scope-OrgID` set to the tenant. The line bytes are counted here,
  * by decoding the body as the logs role does ({@link decodePushBody}); a body that does not decode
  * is forwarded without calling `admit`, and the logs role refuses it (400, 413 or 415) with its own
- * message.
+ * message. The logs role's `Retry-After` goes back to the agent.
  */
-export class HttpLogForwarder implements LogForwarder {
-  readonly #timeoutMs: number;
-  readonly #maxDecompressedBytes: number;
-
-  constructor(
-    private readonly url: string,
-    opts: HttpLogForwarderOptions = {},
-  ) {
-    this.#timeoutMs = opts.timeoutMs ?? 30_000;
-    this.#maxDecompressedBytes = opts.maxDecompressedBytes ?? 64 * 1024 * 1024;
-  }
-
-  async forward(
-    tenant: string,
-    contentType: string | undefined,
-    contentEncoding: string | undefined,
-    body: Uint8Array,
-    admit: AdmitLogBytes,
-  ): Promise<ForwardResult> {
-    const lineBytes = this.#count(contentType, contentEncoding, body);
-    if (lineBytes !== undefined) admit(lineBytes);
-    const headers: Record<string, string> = { [TENANT_HEADER]: tenant };
-    if (contentType !== undefined) headers["content-type"] = contentType;
-    if (contentEncoding !== undefined) headers["content-encoding"] = contentEncoding;
-    try {
-      const res = await fetch(this.url, {
-        method: "POST",
-        headers,
-        body,
-        signal: AbortSignal.timeout(this.#timeoutMs),
-      });
-      const passOn: Record<string, string> = {};
-      const retryAfter = res.headers.get("retry-after");
-      if (retryAfter !== null) passOn["retry-after"] = retryAfter;
-      return { status: res.status, body: await res.text(), headers: passOn };
-    } catch (err) {
-      // The logs ingest is unreachable: a 503 tells the agent to keep the lines and retry.
-      return {
-        status: 503,
-        body: `logs ingest at ${this.url} is unreachable: ${(err as Error).message}\n`,
-        headers: {},
-      };
-    }
-  }
-
-  /** The line bytes of a push body, or undefined when it is not one the logs role would take. */
-  #count(
-    contentType: string | undefined,
-    contentEncoding: string | undefined,
-    body: Uint8Array,
-  ): number | undefined {
-    try {
-      const req = decodePushBody(
-        { contentType, contentEncoding, body },
-        { maxDecompressedBytes: this.#maxDecompressedBytes, setting: "logs.max_push_decompressed_bytes" },
-      );
-      return countLogLineBytes(req);
-    } catch (err) {
-      if (err instanceof PushError) return undefined;
-      throw err;
-    }
+export class HttpLogForwarder extends HttpRoleForwarder implements LogForwarder {
+  constructor(url: string, opts: HttpLogForwarderOptions = {}) {
+    super(url, LOKI_PUSH, opts);
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * What the OTLP protobuf decoders share: a reader with OTLP's 64-bit conventions, the messages of
- * opentelemetry-proto's `common/v1/common.proto` (`KeyValue`, `AnyValue`), and the rule for fields
- * a decoder does not read.
+ * opentelemetry-proto's `common/v1/common.proto` (`KeyValue`, `AnyValue`, `InstrumentationScope`) and
+ * `resource/v1/resource.proto` (`Resource`), the envelope every export request shares (request →
+ * resource → scope → items), and the rule for fields a decoder does not read.
  */
 import {
   ProtobufError,
@@ -10,7 +11,7 @@ import {
   WIRE_LEN,
   WIRE_VARINT,
 } from "../../lib/protobuf/reader.js";
-import type { AnyValue, KeyValue } from "./types.js";
+import type { AnyValue, InstrumentationScope, KeyValue, Resource } from "./types.js";
 
 /** How deeply array and kvlist attribute values may nest before the request is refused. */
 export const MAX_ANY_VALUE_DEPTH = 64;
@@ -185,4 +186,123 @@ export function readAnyValue(r: OtlpReader, prev: AnyValue): AnyValue {
   r.depth--;
   r.popLimit(outer);
   return v;
+}
+
+const RES_ATTRIBUTES = tag(1, WIRE_LEN);
+const RES_DROPPED = tag(2, WIRE_VARINT);
+const RES_ENTITY_REFS = tag(3, WIRE_LEN);
+const SCOPE_NAME = tag(1, WIRE_LEN);
+const SCOPE_VERSION = tag(2, WIRE_LEN);
+const SCOPE_ATTRIBUTES = tag(3, WIRE_LEN);
+const SCOPE_DROPPED = tag(4, WIRE_VARINT);
+const KNOWN_RESOURCE = bit(1, 2, 3);
+const KNOWN_SCOPE = bit(1, 2, 3, 4);
+
+/**
+ * Reads a length-delimited `Resource` field into `into`, appending its attributes (a second occurrence
+ * merges). `dropped_attributes_count` and `entity_refs` are skipped.
+ */
+export function readResource(r: OtlpReader, into: Resource): void {
+  const outer = r.pushLimit();
+  while (r.pos < r.end) {
+    const t = r.tag();
+    if (t === RES_ATTRIBUTES) into.attributes.push(readKeyValue(r));
+    else if (t === RES_DROPPED) r.skip(WIRE_VARINT);
+    else if (t === RES_ENTITY_REFS) r.skip(WIRE_LEN);
+    else skipUnknown(r, t, "Resource", KNOWN_RESOURCE);
+  }
+  r.popLimit(outer);
+}
+
+/**
+ * Reads a length-delimited `InstrumentationScope` field into `into` (a second occurrence merges: its
+ * attributes are appended, its scalars win). `dropped_attributes_count` is kept when `into` has a
+ * `droppedAttributesCount` (the logs' `LogsScope`), and skipped when it has none (the metrics' scope).
+ */
+export function readScope(
+  r: OtlpReader,
+  into: InstrumentationScope & { droppedAttributesCount?: number },
+): void {
+  const outer = r.pushLimit();
+  while (r.pos < r.end) {
+    const t = r.tag();
+    if (t === SCOPE_NAME) into.name = r.string();
+    else if (t === SCOPE_VERSION) into.version = r.string();
+    else if (t === SCOPE_ATTRIBUTES) into.attributes.push(readKeyValue(r));
+    else if (t === SCOPE_DROPPED && into.droppedAttributesCount !== undefined) {
+      into.droppedAttributesCount = r.uint32();
+    } else if (t === SCOPE_DROPPED) r.skip(WIRE_VARINT);
+    else skipUnknown(r, t, "InstrumentationScope", KNOWN_SCOPE);
+  }
+  r.popLimit(outer);
+}
+
+const REQ_RESOURCES = tag(1, WIRE_LEN);
+const ENVELOPE_HEAD = tag(1, WIRE_LEN);
+const ENVELOPE_ITEMS = tag(2, WIRE_LEN);
+const ENVELOPE_SCHEMA_URL = tag(3, WIRE_LEN);
+const KNOWN_REQUEST = bit(1);
+const KNOWN_ENVELOPE = bit(1, 2, 3);
+
+/**
+ * Reads a whole export request (`ExportLogsServiceRequest`, `ExportMetricsServiceRequest`, named by
+ * `message` in errors) from `r`: its repeated field 1 (`resource_logs`, `resource_metrics`), each read
+ * by `readItem`. A
+ * {@link ProtobufError} (truncated data, a known field with the wrong wire type, invalid UTF-8…) is
+ * thrown again as what `malformed` makes of it.
+ */
+export function readExportRequest<T>(
+  r: OtlpReader,
+  message: string,
+  readItem: (r: OtlpReader) => T,
+  malformed: (err: ProtobufError) => Error,
+): T[] {
+  try {
+    const items: T[] = [];
+    while (r.pos < r.end) {
+      const t = r.tag();
+      if (t === REQ_RESOURCES) items.push(readItem(r));
+      else skipUnknown(r, t, message, KNOWN_REQUEST);
+    }
+    return items;
+  } catch (err: unknown) {
+    if (err instanceof ProtobufError) throw malformed(err);
+    throw err;
+  }
+}
+
+/** An envelope message as {@link readEnvelope} returns it. */
+export interface Envelope<H, T> {
+  /** The resource or scope (field 1). */
+  head: H;
+  /** The scope groups or the items (field 2), in order. */
+  items: T[];
+  /** Field 3. */
+  schemaUrl: string;
+}
+
+/**
+ * Reads a length-delimited envelope message: `ResourceLogs`, `ScopeLogs`, `ResourceMetrics` and
+ * `ScopeMetrics` (named by `message` in errors) share their fields: 1 the resource or scope, merged
+ * into `head` by `readHead` ({@link readResource}, {@link readScope}); 2 a repeated item read by
+ * `readItem`; 3 the schema URL.
+ */
+export function readEnvelope<H, T>(
+  r: OtlpReader,
+  message: string,
+  head: H,
+  readHead: (r: OtlpReader, into: H) => void,
+  readItem: (r: OtlpReader) => T,
+): Envelope<H, T> {
+  const outer = r.pushLimit();
+  const e: Envelope<H, T> = { head, items: [], schemaUrl: "" };
+  while (r.pos < r.end) {
+    const t = r.tag();
+    if (t === ENVELOPE_ITEMS) e.items.push(readItem(r));
+    else if (t === ENVELOPE_HEAD) readHead(r, head);
+    else if (t === ENVELOPE_SCHEMA_URL) e.schemaUrl = r.string();
+    else skipUnknown(r, t, message, KNOWN_ENVELOPE);
+  }
+  r.popLimit(outer);
+  return e;
 }

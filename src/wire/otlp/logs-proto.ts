@@ -15,7 +15,18 @@ import {
   WIRE_VARINT,
 } from "../../lib/protobuf/reader.js";
 import { PushError } from "../loki/index.js";
-import { bit, OtlpReader, readAnyValue, readKeyValue, skipUnknown, tag } from "./common-proto.js";
+import {
+  bit,
+  OtlpReader,
+  readAnyValue,
+  readEnvelope,
+  readExportRequest,
+  readKeyValue,
+  readResource,
+  readScope,
+  skipUnknown,
+  tag,
+} from "./common-proto.js";
 import {
   type ExportLogsServiceRequest,
   emptyLogRecord,
@@ -24,22 +35,7 @@ import {
   type ResourceLogs,
   type ScopeLogs,
 } from "./logs-types.js";
-import type { Resource } from "./types.js";
 
-const REQ_RESOURCE_LOGS = tag(1, WIRE_LEN);
-const RL_RESOURCE = tag(1, WIRE_LEN);
-const RL_SCOPE_LOGS = tag(2, WIRE_LEN);
-const RL_SCHEMA_URL = tag(3, WIRE_LEN);
-const RES_ATTRIBUTES = tag(1, WIRE_LEN);
-const RES_DROPPED = tag(2, WIRE_VARINT);
-const RES_ENTITY_REFS = tag(3, WIRE_LEN);
-const SL_SCOPE = tag(1, WIRE_LEN);
-const SL_LOG_RECORDS = tag(2, WIRE_LEN);
-const SL_SCHEMA_URL = tag(3, WIRE_LEN);
-const SCOPE_NAME = tag(1, WIRE_LEN);
-const SCOPE_VERSION = tag(2, WIRE_LEN);
-const SCOPE_ATTRIBUTES = tag(3, WIRE_LEN);
-const SCOPE_DROPPED = tag(4, WIRE_VARINT);
 const LR_TIME = tag(1, WIRE_FIXED64);
 const LR_SEVERITY_NUMBER = tag(2, WIRE_VARINT);
 const LR_SEVERITY_TEXT = tag(3, WIRE_LEN);
@@ -52,14 +48,9 @@ const LR_SPAN_ID = tag(10, WIRE_LEN);
 const LR_OBSERVED_TIME = tag(11, WIRE_FIXED64);
 const LR_EVENT_NAME = tag(12, WIRE_LEN);
 
-// Bit masks (bit n = field n) of each message's declared fields, to tell a wrong wire type from an
+// The bit mask (bit n = field n) of LogRecord's declared fields, to tell a wrong wire type from an
 // unknown field. ResourceLogs' field 1000 (the long-gone instrumentation_library_logs) is past the
-// mask and skipped like any unknown field.
-const KNOWN_REQUEST = bit(1);
-const KNOWN_RESOURCE_LOGS = bit(1, 2, 3);
-const KNOWN_RESOURCE = bit(1, 2, 3);
-const KNOWN_SCOPE_LOGS = bit(1, 2, 3);
-const KNOWN_SCOPE = bit(1, 2, 3, 4);
+// envelope's mask (`common-proto.ts`) and skipped like any unknown field.
 const KNOWN_LOG_RECORD = bit(1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12);
 
 const TRACE_ID_BYTES = 16;
@@ -74,83 +65,27 @@ const SPAN_ID_BYTES = 8;
 export function decodeExportLogsServiceRequest(buf: Uint8Array): ExportLogsServiceRequest {
   // Read through a plain Uint8Array view: sub-arrays of a Buffer are Buffers, several times dearer to make.
   const r = new OtlpReader(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
-  try {
-    const resourceLogs: ResourceLogs[] = [];
-    while (r.pos < r.end) {
-      const t = r.tag();
-      if (t === REQ_RESOURCE_LOGS) resourceLogs.push(readResourceLogs(r));
-      else skipUnknown(r, t, "ExportLogsServiceRequest", KNOWN_REQUEST);
-    }
-    return { resourceLogs };
-  } catch (err: unknown) {
-    if (err instanceof ProtobufError) {
-      throw new PushError(
-        "malformed",
-        `OTLP logs: invalid protobuf ExportLogsServiceRequest: ${err.message}`,
-        {
-          cause: err,
-        },
-      );
-    }
-    throw err;
-  }
+  const resourceLogs = readExportRequest(
+    r,
+    "ExportLogsServiceRequest",
+    readResourceLogs,
+    (err) =>
+      new PushError("malformed", `OTLP logs: invalid protobuf ExportLogsServiceRequest: ${err.message}`, {
+        cause: err,
+      }),
+  );
+  return { resourceLogs };
 }
 
 function readResourceLogs(r: OtlpReader): ResourceLogs {
-  const outer = r.pushLimit();
-  const rl: ResourceLogs = { resource: { attributes: [] }, scopeLogs: [], schemaUrl: "" };
-  while (r.pos < r.end) {
-    const t = r.tag();
-    if (t === RL_SCOPE_LOGS) rl.scopeLogs.push(readScopeLogs(r));
-    else if (t === RL_RESOURCE) readResource(r, rl.resource);
-    else if (t === RL_SCHEMA_URL) rl.schemaUrl = r.string();
-    else skipUnknown(r, t, "ResourceLogs", KNOWN_RESOURCE_LOGS);
-  }
-  r.popLimit(outer);
-  return rl;
-}
-
-function readResource(r: OtlpReader, into: Resource): void {
-  const outer = r.pushLimit();
-  while (r.pos < r.end) {
-    const t = r.tag();
-    if (t === RES_ATTRIBUTES) into.attributes.push(readKeyValue(r));
-    else if (t === RES_DROPPED) r.skip(WIRE_VARINT);
-    else if (t === RES_ENTITY_REFS) r.skip(WIRE_LEN);
-    else skipUnknown(r, t, "Resource", KNOWN_RESOURCE);
-  }
-  r.popLimit(outer);
+  const e = readEnvelope(r, "ResourceLogs", { attributes: [] }, readResource, readScopeLogs);
+  return { resource: e.head, scopeLogs: e.items, schemaUrl: e.schemaUrl };
 }
 
 function readScopeLogs(r: OtlpReader): ScopeLogs {
-  const outer = r.pushLimit();
-  const sl: ScopeLogs = {
-    scope: { name: "", version: "", attributes: [], droppedAttributesCount: 0 },
-    logRecords: [],
-    schemaUrl: "",
-  };
-  while (r.pos < r.end) {
-    const t = r.tag();
-    if (t === SL_LOG_RECORDS) sl.logRecords.push(readLogRecord(r));
-    else if (t === SL_SCOPE) readScope(r, sl.scope);
-    else if (t === SL_SCHEMA_URL) sl.schemaUrl = r.string();
-    else skipUnknown(r, t, "ScopeLogs", KNOWN_SCOPE_LOGS);
-  }
-  r.popLimit(outer);
-  return sl;
-}
-
-function readScope(r: OtlpReader, into: LogsScope): void {
-  const outer = r.pushLimit();
-  while (r.pos < r.end) {
-    const t = r.tag();
-    if (t === SCOPE_NAME) into.name = r.string();
-    else if (t === SCOPE_VERSION) into.version = r.string();
-    else if (t === SCOPE_ATTRIBUTES) into.attributes.push(readKeyValue(r));
-    else if (t === SCOPE_DROPPED) into.droppedAttributesCount = r.uint32();
-    else skipUnknown(r, t, "InstrumentationScope", KNOWN_SCOPE);
-  }
-  r.popLimit(outer);
+  const scope: LogsScope = { name: "", version: "", attributes: [], droppedAttributesCount: 0 };
+  const e = readEnvelope(r, "ScopeLogs", scope, readScope, readLogRecord);
+  return { scope: e.head, logRecords: e.items, schemaUrl: e.schemaUrl };
 }
 
 function readLogRecord(r: OtlpReader): LogRecord {

@@ -165,6 +165,10 @@ describe("OTLP ExportMetricsServiceRequest protobuf decoder", () => {
     w.tag(99, WIRE_LEN).string("future");
     w.join(res);
     const sm = w.tag(2, WIRE_LEN).fork();
+    const scope = w.tag(1, WIRE_LEN).fork();
+    w.tag(1, WIRE_LEN).string("lib");
+    w.tag(4, WIRE_VARINT).uint32(5); // dropped_attributes_count: the metrics' scope has no such field
+    w.join(scope);
     const m = w.tag(2, WIRE_LEN).fork();
     w.tag(1, WIRE_LEN).string("x");
     const md = w.tag(12, WIRE_LEN).fork(); // Metric.metadata
@@ -185,6 +189,11 @@ describe("OTLP ExportMetricsServiceRequest protobuf decoder", () => {
     const got = decodeExportMetricsServiceRequest(w.finish());
     const metric = got.resourceMetrics[0]?.scopeMetrics[0]?.metrics[0];
     expect(metric?.data).toEqual({ type: "gauge", dataPoints: [point({ value: 2.5 })] });
+    expect(got.resourceMetrics[0]?.scopeMetrics[0]?.scope).toStrictEqual({
+      name: "lib",
+      version: "",
+      attributes: [],
+    });
   });
 
   it("merges a repeated singular message and keeps the last oneof member", () => {

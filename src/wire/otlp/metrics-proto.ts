@@ -7,9 +7,18 @@
  * Proto3 rules are kept: unknown fields are skipped; repeated scalars are accepted packed and unpacked;
  * a singular sub-message that appears twice is merged; of a oneof, the last member seen wins.
  */
-import { ProtobufError, WIRE_LEN, WIRE_VARINT } from "../../lib/protobuf/reader.js";
+import { WIRE_LEN, WIRE_VARINT } from "../../lib/protobuf/reader.js";
 import { WireError } from "../errors.js";
-import { bit, OtlpReader, readKeyValue, skipUnknown, tag } from "./common-proto.js";
+import {
+  bit,
+  OtlpReader,
+  readEnvelope,
+  readExportRequest,
+  readResource,
+  readScope,
+  skipUnknown,
+  tag,
+} from "./common-proto.js";
 import {
   readExponentialPoint,
   readHistogramPoint,
@@ -21,25 +30,10 @@ import type {
   InstrumentationScope,
   Metric,
   MetricData,
-  Resource,
   ResourceMetrics,
   ScopeMetrics,
 } from "./types.js";
 
-const REQ_RESOURCE_METRICS = tag(1, WIRE_LEN);
-const RM_RESOURCE = tag(1, WIRE_LEN);
-const RM_SCOPE_METRICS = tag(2, WIRE_LEN);
-const RM_SCHEMA_URL = tag(3, WIRE_LEN);
-const RES_ATTRIBUTES = tag(1, WIRE_LEN);
-const RES_DROPPED = tag(2, WIRE_VARINT);
-const RES_ENTITY_REFS = tag(3, WIRE_LEN);
-const SM_SCOPE = tag(1, WIRE_LEN);
-const SM_METRICS = tag(2, WIRE_LEN);
-const SM_SCHEMA_URL = tag(3, WIRE_LEN);
-const SCOPE_NAME = tag(1, WIRE_LEN);
-const SCOPE_VERSION = tag(2, WIRE_LEN);
-const SCOPE_ATTRIBUTES = tag(3, WIRE_LEN);
-const SCOPE_DROPPED = tag(4, WIRE_VARINT);
 const M_NAME = tag(1, WIRE_LEN);
 const M_DESCRIPTION = tag(2, WIRE_LEN);
 const M_UNIT = tag(3, WIRE_LEN);
@@ -55,11 +49,6 @@ const SUM_MONOTONIC = tag(3, WIRE_VARINT);
 
 // Bit masks (bit n = field n) of each message's declared fields, to tell a wrong wire type from an
 // unknown field.
-const KNOWN_REQUEST = bit(1);
-const KNOWN_RESOURCE_METRICS = bit(1, 2, 3);
-const KNOWN_RESOURCE = bit(1, 2, 3);
-const KNOWN_SCOPE_METRICS = bit(1, 2, 3);
-const KNOWN_SCOPE = bit(1, 2, 3, 4);
 const KNOWN_METRIC = bit(1, 2, 3, 5, 7, 9, 10, 11, 12);
 const KNOWN_POINTS_ONLY = bit(1);
 const KNOWN_SUM = bit(1, 2, 3);
@@ -72,76 +61,27 @@ const KNOWN_HISTOGRAM = bit(1, 2);
  * to `buf`.
  */
 export function decodeExportMetricsServiceRequest(buf: Uint8Array): ExportMetricsServiceRequest {
-  const r = new OtlpReader(buf);
-  try {
-    const resourceMetrics: ResourceMetrics[] = [];
-    while (r.pos < r.end) {
-      const t = r.tag();
-      if (t === REQ_RESOURCE_METRICS) resourceMetrics.push(readResourceMetrics(r));
-      else skipUnknown(r, t, "ExportMetricsServiceRequest", KNOWN_REQUEST);
-    }
-    return { resourceMetrics };
-  } catch (err: unknown) {
-    if (err instanceof ProtobufError) {
-      throw new WireError("malformed", `OTLP metrics: invalid ExportMetricsServiceRequest: ${err.message}`, {
+  const resourceMetrics = readExportRequest(
+    new OtlpReader(buf),
+    "ExportMetricsServiceRequest",
+    readResourceMetrics,
+    (err) =>
+      new WireError("malformed", `OTLP metrics: invalid ExportMetricsServiceRequest: ${err.message}`, {
         cause: err,
-      });
-    }
-    throw err;
-  }
+      }),
+  );
+  return { resourceMetrics };
 }
 
 function readResourceMetrics(r: OtlpReader): ResourceMetrics {
-  const outer = r.pushLimit();
-  const rm: ResourceMetrics = { resource: { attributes: [] }, scopeMetrics: [], schemaUrl: "" };
-  while (r.pos < r.end) {
-    const t = r.tag();
-    if (t === RM_SCOPE_METRICS) rm.scopeMetrics.push(readScopeMetrics(r));
-    else if (t === RM_RESOURCE) readResource(r, rm.resource);
-    else if (t === RM_SCHEMA_URL) rm.schemaUrl = r.string();
-    else skipUnknown(r, t, "ResourceMetrics", KNOWN_RESOURCE_METRICS);
-  }
-  r.popLimit(outer);
-  return rm;
-}
-
-function readResource(r: OtlpReader, into: Resource): void {
-  const outer = r.pushLimit();
-  while (r.pos < r.end) {
-    const t = r.tag();
-    if (t === RES_ATTRIBUTES) into.attributes.push(readKeyValue(r));
-    else if (t === RES_DROPPED) r.skip(WIRE_VARINT);
-    else if (t === RES_ENTITY_REFS) r.skip(WIRE_LEN);
-    else skipUnknown(r, t, "Resource", KNOWN_RESOURCE);
-  }
-  r.popLimit(outer);
+  const e = readEnvelope(r, "ResourceMetrics", { attributes: [] }, readResource, readScopeMetrics);
+  return { resource: e.head, scopeMetrics: e.items, schemaUrl: e.schemaUrl };
 }
 
 function readScopeMetrics(r: OtlpReader): ScopeMetrics {
-  const outer = r.pushLimit();
-  const sm: ScopeMetrics = { scope: { name: "", version: "", attributes: [] }, metrics: [], schemaUrl: "" };
-  while (r.pos < r.end) {
-    const t = r.tag();
-    if (t === SM_METRICS) sm.metrics.push(readMetric(r));
-    else if (t === SM_SCOPE) readScope(r, sm.scope);
-    else if (t === SM_SCHEMA_URL) sm.schemaUrl = r.string();
-    else skipUnknown(r, t, "ScopeMetrics", KNOWN_SCOPE_METRICS);
-  }
-  r.popLimit(outer);
-  return sm;
-}
-
-function readScope(r: OtlpReader, into: InstrumentationScope): void {
-  const outer = r.pushLimit();
-  while (r.pos < r.end) {
-    const t = r.tag();
-    if (t === SCOPE_NAME) into.name = r.string();
-    else if (t === SCOPE_VERSION) into.version = r.string();
-    else if (t === SCOPE_ATTRIBUTES) into.attributes.push(readKeyValue(r));
-    else if (t === SCOPE_DROPPED) r.skip(WIRE_VARINT);
-    else skipUnknown(r, t, "InstrumentationScope", KNOWN_SCOPE);
-  }
-  r.popLimit(outer);
+  const scope: InstrumentationScope = { name: "", version: "", attributes: [] };
+  const e = readEnvelope(r, "ScopeMetrics", scope, readScope, readMetric);
+  return { scope: e.head, metrics: e.items, schemaUrl: e.schemaUrl };
 }
 
 function readMetric(r: OtlpReader): Metric {

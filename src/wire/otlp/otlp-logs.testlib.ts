@@ -3,24 +3,11 @@
  * its schema written for the tests from opentelemetry-proto's field tables, and encoders that take one
  * request in its OTLP/JSON form and write it as JSON or as protobuf. Not part of the build.
  */
-import protobuf from "protobufjs";
+import { parseOtlpSchema } from "./otlp-common.testlib.js";
 
-const root = protobuf.parse(`
-  syntax = "proto3";
-  package otlplogs;
-  message AnyValue {
-    oneof value {
-      string string_value = 1; bool bool_value = 2; int64 int_value = 3; double double_value = 4;
-      ArrayValue array_value = 5; KeyValueList kvlist_value = 6; bytes bytes_value = 7;
-    }
-  }
-  message ArrayValue { repeated AnyValue values = 1; }
-  message KeyValueList { repeated KeyValue values = 1; }
-  message KeyValue { string key = 1; AnyValue value = 2; }
-  message InstrumentationScope {
-    string name = 1; string version = 2; repeated KeyValue attributes = 3; uint32 dropped_attributes_count = 4;
-  }
-  message Resource { repeated KeyValue attributes = 1; uint32 dropped_attributes_count = 2; }
+const root = parseOtlpSchema(
+  "otlplogs",
+  `
   message ExportLogsServiceRequest { repeated ResourceLogs resource_logs = 1; }
   message ResourceLogs { Resource resource = 1; repeated ScopeLogs scope_logs = 2; string schema_url = 3; }
   message ScopeLogs { InstrumentationScope scope = 1; repeated LogRecord log_records = 2; string schema_url = 3; }
@@ -30,7 +17,8 @@ const root = protobuf.parse(`
     uint32 dropped_attributes_count = 7; fixed32 flags = 8; bytes trace_id = 9; bytes span_id = 10;
     string event_name = 12;
   }
-`).root;
+`,
+);
 
 /** protobufjs's `ExportLogsServiceRequest` type. */
 export const PbLogsRequest = root.lookupType("otlplogs.ExportLogsServiceRequest");

@@ -3,7 +3,8 @@
  * decode, its schema written for the tests from opentelemetry-proto's field tables, and converters
  * between our structure and protobufjs's plain objects. Not part of the build.
  */
-import protobuf from "protobufjs";
+import type protobuf from "protobufjs";
+import { parseOtlpSchema } from "./otlp-common.testlib.js";
 import type {
   AnyValue,
   ExponentialBuckets,
@@ -19,23 +20,11 @@ import type {
 } from "./types.js";
 
 // An independent codec: protobufjs reading the subset of opentelemetry-proto we decode, written for this
-// test from the field tables of common.proto, resource.proto, metrics.proto and metrics_service.proto.
-const root = protobuf.parse(`
-  syntax = "proto3";
-  package otlp;
-  message AnyValue {
-    oneof value {
-      string string_value = 1; bool bool_value = 2; int64 int_value = 3; double double_value = 4;
-      ArrayValue array_value = 5; KeyValueList kvlist_value = 6; bytes bytes_value = 7;
-    }
-  }
-  message ArrayValue { repeated AnyValue values = 1; }
-  message KeyValueList { repeated KeyValue values = 1; }
-  message KeyValue { string key = 1; AnyValue value = 2; }
-  message InstrumentationScope {
-    string name = 1; string version = 2; repeated KeyValue attributes = 3; uint32 dropped_attributes_count = 4;
-  }
-  message Resource { repeated KeyValue attributes = 1; uint32 dropped_attributes_count = 2; }
+// test from the field tables of metrics.proto and metrics_service.proto (and, in `COMMON_MESSAGES`, of
+// common.proto and resource.proto).
+const root = parseOtlpSchema(
+  "otlp",
+  `
   message ExportMetricsServiceRequest { repeated ResourceMetrics resource_metrics = 1; }
   message ResourceMetrics { Resource resource = 1; repeated ScopeMetrics scope_metrics = 2; string schema_url = 3; }
   message ScopeMetrics { InstrumentationScope scope = 1; repeated Metric metrics = 2; string schema_url = 3; }
@@ -84,7 +73,8 @@ const root = protobuf.parse(`
     message ValueAtQuantile { double quantile = 1; double value = 2; }
     repeated ValueAtQuantile quantile_values = 6; uint32 flags = 8;
   }
-`).root;
+`,
+);
 /** protobufjs's `ExportMetricsServiceRequest` type, for encoding and decoding independently of ours. */
 export const PbRequest = root.lookupType("otlp.ExportMetricsServiceRequest");
 
