@@ -1,5 +1,5 @@
 import { classifyError, HttpError } from "../server/errors.js";
-import { decodePushBody, PushError, type PushRequest } from "../wire/loki/index.js";
+import { decodePushBody, PushError, pushLineBytes } from "../wire/loki/index.js";
 import {
   type ForwardResult,
   HttpRoleForwarder,
@@ -104,22 +104,8 @@ export class HttpLogForwarder extends HttpRoleForwarder implements LogForwarder 
   }
 }
 
-/**
- * What a push charges to a cluster's log-bytes bucket: the length of every entry's line plus its
- * structured metadata names and values, counted as the logs role counts them for the `admit` of
- * `LogsRole.receive` (string length, so bytes for ASCII text), so that a push costs the same
- * whether the logs role runs in the gateway's process or behind {@link HttpLogForwarder}.
- */
-export function countLogLineBytes(req: PushRequest): number {
-  let n = 0;
-  for (const s of req.streams) {
-    for (const e of s.entries) {
-      n += e.line.length;
-      for (const [name, value] of e.structuredMetadata ?? []) n += name.length + value.length;
-    }
-  }
-  return n;
-}
+/** The line bytes of a push (lines and structured metadata), as the logs role counts them. */
+export const countLogLineBytes = pushLineBytes;
 
 function lowerCased(headers: Readonly<Record<string, string>>): Record<string, string> {
   const out: Record<string, string> = {};

@@ -9,7 +9,7 @@ import type { RouteRequest } from "../server/http/router.js";
 import { writeTenant } from "../server/http/tenant.js";
 import type { Role, RoleEnv } from "../server/role.js";
 import { VERSION } from "../server/version.js";
-import { decodePushBody, PushError, type PushRequest } from "../wire/loki/index.js";
+import { decodePushBody, PushError, type PushRequest, pushLineBytes } from "../wire/loki/index.js";
 import { decodeOtlpLogsBody } from "../wire/otlp/index.js";
 import { registerLokiApi } from "./api/loki-api.js";
 import {
@@ -335,18 +335,6 @@ export class LogsRole implements Role {
   ready(): boolean {
     return this.#running;
   }
-}
-
-/** The bytes of a push's lines and structured metadata (UTF-16 code units: bytes for ASCII), what rate limits count. */
-function pushLineBytes(req: PushRequest): number {
-  let n = 0;
-  for (const s of req.streams) {
-    for (const e of s.entries) {
-      n += e.line.length;
-      for (const [k, v] of e.structuredMetadata ?? []) n += k.length + v.length;
-    }
-  }
-  return n;
 }
 
 /** The push validation with what the head refused on top (out of order, bad timestamps), for {@link pushOutcome}. */

@@ -10,5 +10,6 @@ export {
 export { encodePushProto, encodePushSnappy } from "./push-encode.js";
 export { decodePushRequestJson } from "./push-json.js";
 export { decodePushRequestProto } from "./push-proto.js";
+export { pushLineBytes } from "./push-size.js";
 export { formatStreamLabels, LABEL_NAME_RE, parseStreamLabels, StreamLabelsError } from "./stream-labels.js";
 export type { PushEntry, PushRequest, PushStream } from "./types.js";
