@@ -46,15 +46,13 @@ export interface WalEntry {
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
+const int64Scratch = new DataView(new ArrayBuffer(8));
+
+/** Appends `v` as 8 bytes, big-endian two's complement. */
 function int64(out: RecordBuffer, v: bigint): void {
   if (v < INT64_MIN || v > INT64_MAX) throw new RangeError(`timestamp ${v} ns does not fit in an int64`);
-  let u = BigInt.asUintN(64, v);
-  const bytes = new Array<number>(8);
-  for (let i = 7; i >= 0; i--) {
-    bytes[i] = Number(u & 0xffn);
-    u >>= 8n;
-  }
-  for (const b of bytes) out.u8(b);
+  int64Scratch.setBigInt64(0, v);
+  for (let i = 0; i < 8; i++) out.u8(int64Scratch.getUint8(i));
 }
 
 /** Encodes a STREAMS record into `out`; the returned view is valid until `out` is written again. */
