@@ -1,7 +1,7 @@
 import type { LogDirection, LogEntry } from "./chunk.js";
 import { lowerBound } from "./head-stream.js";
 import type { LogQueryEntry } from "./querier.js";
-import type { StreamSource } from "./stream-source.js";
+import type { ChunkRef, StreamSource } from "./stream-source.js";
 
 /**
  * The merge behind `LogQuerier.select`: one source per chunk and per open buffer of every selected
@@ -43,7 +43,7 @@ export function mergeStreams(
   let order = 0;
   for (const s of streams) {
     for (const c of s.chunks) {
-      if (c.entryCount > 0 && c.maxTs >= fromNs && c.minTs < toNs) {
+      if (c.entryCount > 0 && c.maxTs >= fromNs && c.minTs < toNs && mayHold(c, contains)) {
         iters.push({ it: c.entries(fromNs, toNs, direction, contains), stream: s, order });
       }
       order++;
@@ -57,6 +57,13 @@ export function mergeStreams(
     order++;
   }
   return merge(iters, direction, limit);
+}
+
+/** Whether a chunk's filter (if any) lets every needle through. */
+function mayHold(c: ChunkRef, contains: readonly string[] | undefined): boolean {
+  if (contains === undefined || c.filter === undefined) return true;
+  for (const needle of contains) if (!c.filter.mayContain(needle)) return false;
+  return true;
 }
 
 function* merge(

@@ -2,6 +2,7 @@ import type { LogMetadata } from "./block-payload.js";
 import { ChunkBuilder, type ChunkBuilderOptions, ChunkReader, type LogEntry } from "./chunk.js";
 import type { StreamLabels } from "./querier.js";
 import { MemChunk, type StreamSource } from "./stream-source.js";
+import { TrigramFilter, trigramFilterBits } from "./trigram-filter.js";
 
 /**
  * One stream of a log head: its labels, the immutable chunks cut so far and the open buffer of
@@ -94,8 +95,14 @@ export class HeadStream implements StreamSource {
     for (const e of this.open) b.append(e.tsNs, e.line, e.metadata);
     const bytes = b.finish();
     let lineBytes = 0;
-    for (const e of this.open) lineBytes += e.line.length;
-    this.chunks.push(new MemChunk(bytes, new ChunkReader(bytes), lineBytes));
+    const lines: string[] = new Array(this.open.length);
+    for (let i = 0; i < this.open.length; i++) {
+      const line = this.open[i]!.line;
+      lines[i] = line;
+      lineBytes += line.length;
+    }
+    const filter = TrigramFilter.build(lines, trigramFilterBits(lineBytes));
+    this.chunks.push(new MemChunk(bytes, new ChunkReader(bytes), lineBytes, filter));
     this.open = [];
     this.#openBytes = 0;
   }

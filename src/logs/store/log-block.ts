@@ -8,6 +8,7 @@ import { streamKey } from "./log-head.js";
 import type { StreamLabels } from "./querier.js";
 import { StreamIndex } from "./stream-index.js";
 import { type ChunkRef, chunkEntries, type StreamSource } from "./stream-source.js";
+import { TrigramFilter } from "./trigram-filter.js";
 
 /**
  * Immutable log blocks on disk (`docs/format/log-block.md`): {@link writeLogBlock} writes one from a
@@ -33,6 +34,8 @@ export interface BlockChunkInput {
   readonly maxTs: bigint;
   readonly entryCount: number;
   readonly lineBytes: number;
+  /** The chunk's trigram filter bytes, if it has one. */
+  readonly filter?: Uint8Array | undefined;
 }
 
 /** One stream to write. */
@@ -48,6 +51,9 @@ interface ChunkMeta {
   max_time_ns: string;
   entries: number;
   line_bytes: number;
+  /** Where the chunk's trigram filter is in `filters`, and its length; absent without one. */
+  filter_offset?: number;
+  filter_bytes?: number;
 }
 
 interface IndexFile {
@@ -56,6 +62,8 @@ interface IndexFile {
   max_time_ns: string;
   wal_segments_below: number;
   chunks_bytes: number;
+  /** Length of `filters` (0 or absent: no file). */
+  filters_bytes?: number;
   created: string;
   streams: { labels: [string, string][]; chunks: ChunkMeta[] }[];
 }
@@ -91,6 +99,8 @@ export async function writeLogBlock(
   let minTs: bigint | undefined;
   let maxTs: bigint | undefined;
   let offset = 0;
+  let filterOffset = 0;
+  const filters: Uint8Array[] = [];
   const index: IndexFile["streams"] = [];
   const fh = await open(join(tmp, "chunks"), "w");
   try {
@@ -99,14 +109,21 @@ export async function writeLogBlock(
       const metas: ChunkMeta[] = [];
       for (const c of s.chunks) {
         await fh.write(c.bytes);
-        metas.push({
+        const meta: ChunkMeta = {
           offset,
           length: c.bytes.length,
           min_time_ns: String(c.minTs),
           max_time_ns: String(c.maxTs),
           entries: c.entryCount,
           line_bytes: c.lineBytes,
-        });
+        };
+        if (c.filter !== undefined) {
+          meta.filter_offset = filterOffset;
+          meta.filter_bytes = c.filter.length;
+          filters.push(c.filter);
+          filterOffset += c.filter.length;
+        }
+        metas.push(meta);
         offset += c.bytes.length;
         if (minTs === undefined || c.minTs < minTs) minTs = c.minTs;
         if (maxTs === undefined || c.maxTs > maxTs) maxTs = c.maxTs;
@@ -121,12 +138,22 @@ export async function writeLogBlock(
     await rm(tmp, { recursive: true, force: true });
     throw new Error("writeLogBlock: no chunks to write");
   }
+  if (filterOffset > 0) {
+    const f = await open(join(tmp, "filters"), "w");
+    try {
+      await f.writeFile(Buffer.concat(filters));
+      await f.sync();
+    } finally {
+      await f.close();
+    }
+  }
   const file: IndexFile = {
     version: LOG_BLOCK_VERSION,
     min_time_ns: String(minTs),
     max_time_ns: String(maxTs),
     wal_segments_below: walSegmentsBelow,
     chunks_bytes: offset,
+    filters_bytes: filterOffset,
     created: new Date().toISOString(),
     streams: index,
   };
@@ -176,6 +203,7 @@ class BlockChunk implements ChunkRef {
     readonly maxTs: bigint,
     readonly entryCount: number,
     readonly lineBytes: number,
+    readonly filter: TrigramFilter | undefined,
   ) {}
 
   *entries(
@@ -218,12 +246,13 @@ export class LogBlock {
     readonly dir: string,
     file: IndexFile,
     indexBytes: number,
+    filters: Buffer | undefined,
   ) {
     this.seq = Number(dir.slice(-8));
     this.minTs = BigInt(file.min_time_ns);
     this.maxTs = BigInt(file.max_time_ns);
     this.walSegmentsBelow = file.wal_segments_below;
-    this.diskBytes = file.chunks_bytes + indexBytes;
+    this.diskBytes = file.chunks_bytes + indexBytes + (file.filters_bytes ?? 0);
     this.#streams = file.streams.map((s) => {
       const labels = s.labels.map(([n, v]) => [n, v] as const);
       return {
@@ -240,6 +269,9 @@ export class LogBlock {
               BigInt(c.max_time_ns),
               c.entries,
               c.line_bytes,
+              filters === undefined || c.filter_offset === undefined || c.filter_bytes === undefined
+                ? undefined
+                : new TrigramFilter(filters.subarray(c.filter_offset, c.filter_offset + c.filter_bytes)),
             ),
         ),
       };
@@ -263,7 +295,14 @@ export class LogBlock {
     if (size !== file.chunks_bytes) {
       throw new LogBlockError(chunksPath, `${size} bytes, the index says ${file.chunks_bytes}`);
     }
-    const block = new LogBlock(dir, file, Buffer.byteLength(text));
+    let filters: Buffer | undefined;
+    if ((file.filters_bytes ?? 0) > 0) {
+      const path = join(dir, "filters");
+      filters = await readFile(path);
+      if (filters.length !== file.filters_bytes)
+        throw new LogBlockError(path, `${filters.length} bytes, the index says ${file.filters_bytes}`);
+    }
+    const block = new LogBlock(dir, file, Buffer.byteLength(text), filters);
     block.#fd = openSync(chunksPath, "r");
     return block;
   }
@@ -343,6 +382,8 @@ function checkIndex(path: string, f: IndexFile): void {
   if (min > max) bad("min_time_ns after max_time_ns");
   if (!Number.isSafeInteger(f.wal_segments_below) || f.wal_segments_below < 0) bad("bad wal_segments_below");
   if (!Number.isSafeInteger(f.chunks_bytes) || f.chunks_bytes < 0) bad("bad chunks_bytes");
+  const filtersBytes = f.filters_bytes ?? 0;
+  if (!Number.isSafeInteger(filtersBytes) || filtersBytes < 0) bad("bad filters_bytes");
   if (!Array.isArray(f.streams)) bad("streams is not an array");
   for (const s of f.streams) {
     if (!Array.isArray(s.labels) || s.labels.length === 0 || !Array.isArray(s.chunks)) bad("bad stream");
@@ -362,6 +403,18 @@ function checkIndex(path: string, f: IndexFile): void {
         Number.isSafeInteger(c.entries) &&
         Number.isSafeInteger(c.line_bytes);
       if (!ok) bad(`chunk reference at ${String(c.offset)} is out of the chunks file`);
+      if (c.filter_offset !== undefined || c.filter_bytes !== undefined) {
+        const fo = c.filter_offset;
+        const fb = c.filter_bytes;
+        const fine =
+          Number.isSafeInteger(fo) &&
+          Number.isSafeInteger(fb) &&
+          fo! >= 0 &&
+          fb! >= 1 &&
+          (fb! & (fb! - 1)) === 0 &&
+          fo! + fb! <= filtersBytes;
+        if (!fine) bad(`chunk at ${c.offset}: its filter reference is out of the filters file`);
+      }
       const cmin = int64(path, c.min_time_ns);
       const cmax = int64(path, c.max_time_ns);
       if (cmin > cmax || cmin < min || cmax > max)

@@ -245,6 +245,43 @@ describe("LogStore select with a line hint", () => {
   });
 });
 
+describe("LogStore trigram filters", () => {
+  it("skips, without reading it, a block chunk whose filter rules the needle out", async () => {
+    const store = await LogStore.open(dir, FAST);
+    const lines = (word: string) =>
+      Array.from({ length: 300 }, (_, i) => ({ tsNs: BigInt(1000 + i), line: `${word} event number ${i}` }));
+    await store.append([
+      { labels: [["app", "a"]], entries: lines("alpha") },
+      { labels: [["app", "b"]], entries: lines("bravo") },
+    ]);
+    await store.flush();
+    await store.close();
+    // Damage every chunk byte of stream b: reading it now fails its checksum.
+    const blockDir = join(dir, "blocks", "00000001");
+    const index = JSON.parse(await readFile(join(blockDir, "index.json"), "utf8"));
+    const b = index.streams.find((s: { labels: string[][] }) => s.labels[0]![1] === "b").chunks[0];
+    expect(b.filter_bytes).toBeGreaterThan(0);
+    const chunks = await readFile(join(blockDir, "chunks"));
+    for (let i = b.offset + 45; i < b.offset + b.length - 8; i++) chunks[i] = chunks[i]! ^ 0xff;
+    await writeFile(join(blockDir, "chunks"), chunks);
+
+    const again = await LogStore.open(dir, FAST);
+    const q = again.querier();
+    const hinted: string[] = [];
+    for await (const e of q.select(ANY_APP, MIN, MAX, "forward", Infinity, { lineContains: ["alpha event"] }))
+      hinted.push(e.line);
+    expect(hinted).toHaveLength(300);
+    await expect(lines_(q)).rejects.toThrow(/checksum/);
+    await again.close();
+  });
+});
+
+async function lines_(q: LogQuerier): Promise<number> {
+  let n = 0;
+  for await (const _ of q.select(ANY_APP, MIN, MAX, "forward", Infinity)) n++;
+  return n;
+}
+
 describe("LogStore reads during a flush", () => {
   it("never misses an acknowledged line while the head is handed to a block", async () => {
     const store = await LogStore.open(dir, { ...FAST, chunkTargetBytes: 200 });

@@ -137,6 +137,7 @@ export class LogStore {
           maxTs: c.maxTs,
           entryCount: c.entryCount,
           lineBytes: c.lineBytes,
+          filter: c.filter?.bytes,
         })),
       })),
       snapshot.walSegmentsBelow,

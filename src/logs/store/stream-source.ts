@@ -1,5 +1,6 @@
 import type { ChunkReader, LogDirection, LogEntry } from "./chunk.js";
 import type { StreamLabels } from "./querier.js";
+import type { TrigramFilter } from "./trigram-filter.js";
 
 /**
  * What a query merges: the chunks and open entries of one stream held by one part of the store (the
@@ -15,6 +16,8 @@ export interface ChunkRef {
   readonly entryCount: number;
   /** Sum of its lines' lengths (UTF-16 code units; bytes for ASCII). */
   readonly lineBytes: number;
+  /** The trigram filter of its lines, if it has one: a `|=` scan skips the chunk when it rules the needle out. */
+  readonly filter?: TrigramFilter | undefined;
   /**
    * The entries in `[from, to)` in `direction` order, decoded as the caller pulls; with `contains`,
    * only those whose line contains every one of the strings (found in the decompressed bytes before
@@ -45,6 +48,7 @@ export class MemChunk implements ChunkRef {
     readonly bytes: Uint8Array,
     readonly reader: ChunkReader,
     readonly lineBytes: number,
+    readonly filter?: TrigramFilter,
   ) {}
 
   get minTs(): bigint {
