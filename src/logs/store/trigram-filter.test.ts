@@ -30,13 +30,17 @@ describe("TrigramFilter", () => {
     const f = TrigramFilter.build(lines, trigramFilterBits(lines.join("").length));
     expect(f.mayContain("status=200")).toBe(true);
     expect(f.mayContain("slow consumer detected")).toBe(false);
-    expect(f.mayContain("err")).toBe(true); // too short to judge
+    expect(f.mayContain("error")).toBe(true); // too short to judge
+    expect(f.mayContain("deadbeef")).toBe(true); // hex only: never judged
+    const multi = TrigramFilter.build(["first part\nsecond part"], 512);
+    expect(multi.mayContain("part\nsecond")).toBe(true);
+    expect(multi.mayContain("t part")).toBe(true);
   });
 
-  it("sizes filters from 512 to 4096 bits by the chunk's line bytes", () => {
+  it("sizes filters from 512 to 2048 bits by the chunk's line bytes", () => {
     expect(trigramFilterBits(0)).toBe(512);
-    expect(trigramFilterBits(100_000)).toBe(2048);
-    expect(trigramFilterBits(10_000_000)).toBe(4096);
+    expect(trigramFilterBits(100_000)).toBe(1024);
+    expect(trigramFilterBits(10_000_000)).toBe(2048);
     expect(() => new TrigramFilter(new Uint8Array(3))).toThrow(RangeError);
   });
 });

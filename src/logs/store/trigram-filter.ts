@@ -1,27 +1,37 @@
 /**
- * A chunk's trigram filter: which trigrams (three consecutive UTF-16 code units) its lines hold, so a
+ * A chunk's trigram filter: which trigrams (three consecutive bytes of UTF-8) its lines hold, so a
  * `|= "needle"` scan can skip a chunk that cannot contain the needle without reading or
- * decompressing it. A Bloom filter with one hash over trigrams at **even positions** of each line
- * (half the work of indexing every position): a needle occurrence starting at position `p` puts the
- * needle's trigrams at offsets `j ≡ p (mod 2)` on even line positions, so a chunk may hold the needle
- * only if, for one of the two parities, every needle trigram at offsets of that parity is in the
- * filter. No false negatives; false positives only cost a read. Needles shorter than 4 code units
- * never rule a chunk out. Layout on disk: `docs/format/log-block.md`.
+ * decompressing it. A Bloom filter with one hash over the trigrams at every 4th byte of each line
+ * (a quarter of the work of indexing every position, which ingest pays): a needle occurring at
+ * position `p` of a line puts its trigrams at offsets `j ≡ −p (mod 4)` on indexed positions, so a
+ * chunk may hold the needle only if, for one of the four phases, every needle trigram at offsets of
+ * that phase is in the filter. Trigrams made only of `[0-9a-f]` are left out: ids, hashes and
+ * numbers put nearly all 4,096 of them in any busy chunk, where they could rule nothing out, and
+ * would crowd out the informative ones. No false negatives; a false positive only costs a read.
+ * Needles shorter than 6 bytes, of hex digits only, or holding `\n` (lines are indexed split at
+ * `\n`) never rule a chunk out. Layout on disk: `docs/format/log-block.md`.
  */
 
-/** Bits of the filter of a chunk with `lineChars` code units of lines: about 1 per 64, 512 to 4096. */
+/**
+ * Bits of the filter of a chunk with `lineChars` code units of lines: about 1 per 128, 512 to 2048
+ * (a full 1 MiB chunk of text leaves about a third of them set).
+ */
 export function trigramFilterBits(lineChars: number): number {
   let bits = 512;
-  while (bits < 4096 && bits * 64 < lineChars) bits *= 2;
+  while (bits < 2048 && bits * 128 < lineChars) bits *= 2;
   return bits;
 }
 
-/** The filter position of the trigram `a b c` in a filter of `2^log2Bits` bits. */
-function slot(a: number, b: number, c: number, log2Bits: number): number {
-  let h = Math.imul(a, 0x9e3779b1) ^ Math.imul(b, 0x85ebca77) ^ Math.imul(c, 0xc2b2ae3d);
-  h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
-  h ^= h >>> 13;
-  return h >>> (32 - log2Bits);
+/** Trigrams are taken at every STRIDE-th byte of a line (see the file comment). */
+const STRIDE = 4;
+
+/** 1 for the bytes of `[0-9a-f]`: trigrams of these only are left out (see {@link TrigramFilter}). */
+const HEX = new Uint8Array(256);
+for (const c of "0123456789abcdef") HEX[c.charCodeAt(0)] = 1;
+
+/** The filter position of the trigram of bytes `x y z` in a filter of `2^log2Bits` bits. */
+function slot(x: number, y: number, z: number, log2Bits: number): number {
+  return Math.imul(x | (y << 8) | (z << 16), 0x9e3779b1) >>> (32 - log2Bits);
 }
 
 /** A trigram filter: `bits` (a power of two, ≥ 8) bits in `bytes`. */
@@ -35,27 +45,44 @@ export class TrigramFilter {
   }
 
   /** Builds the filter of `lines` with `bits` bits (see {@link trigramFilterBits}). */
-  static build(lines: Iterable<string>, bits: number): TrigramFilter {
+  static build(lines: readonly string[], bits: number): TrigramFilter {
     const f = new TrigramFilter(new Uint8Array(bits / 8));
     const log2 = f.#log2;
     const b = f.bytes;
-    for (const line of lines) {
-      for (let k = 0; k + 3 <= line.length; k += 2) {
-        const s = slot(line.charCodeAt(k), line.charCodeAt(k + 1), line.charCodeAt(k + 2), log2);
-        b[s >>> 3]! |= 1 << (s & 7);
+    // One UTF-8 encoding of all lines, then positions counted from each line's start.
+    const text = Buffer.from(lines.join("\n"), "utf8");
+    const n = text.length;
+    let start = 0;
+    while (start <= n) {
+      let end = text.indexOf(10, start);
+      if (end < 0) end = n;
+      for (let k = start; k + 3 <= end; k += STRIDE) {
+        const x = text[k]!;
+        const y = text[k + 1]!;
+        const z = text[k + 2]!;
+        if ((HEX[x]! & HEX[y]! & HEX[z]!) === 1) continue;
+        const i = slot(x, y, z, log2);
+        b[i >>> 3]! |= 1 << (i & 7);
       }
+      start = end + 1;
     }
     return f;
   }
 
   /** Whether some line of the chunk may contain `needle` (false: none does). */
   mayContain(needle: string): boolean {
-    if (needle.length < 4) return true;
-    for (let parity = 0; parity < 2; parity++) {
+    const t = Buffer.from(needle, "utf8");
+    // A needle that UTF-8 cannot represent as it is (a lone surrogate) is not judged.
+    if (t.length < STRIDE + 2 || t.includes(10) || t.toString("utf8") !== needle) return true;
+    for (let phase = 0; phase < STRIDE; phase++) {
       let all = true;
-      for (let j = parity; j + 3 <= needle.length; j += 2) {
-        const s = slot(needle.charCodeAt(j), needle.charCodeAt(j + 1), needle.charCodeAt(j + 2), this.#log2);
-        if ((this.bytes[s >>> 3]! & (1 << (s & 7))) === 0) {
+      for (let j = phase; j + 3 <= t.length; j += STRIDE) {
+        const x = t[j]!;
+        const y = t[j + 1]!;
+        const z = t[j + 2]!;
+        if ((HEX[x]! & HEX[y]! & HEX[z]!) === 1) continue;
+        const i = slot(x, y, z, this.#log2);
+        if ((this.bytes[i >>> 3]! & (1 << (i & 7))) === 0) {
           all = false;
           break;
         }
