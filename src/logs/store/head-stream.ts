@@ -1,4 +1,3 @@
-import type { LogMetadata } from "./block-payload.js";
 import { ChunkBuilder, type ChunkBuilderOptions, ChunkReader, type LogEntry } from "./chunk.js";
 import type { StreamLabels } from "./querier.js";
 import { MemChunk, type StreamSource } from "./stream-source.js";
@@ -39,7 +38,7 @@ export class HeadStream implements StreamSource {
    * Accepted entries waiting for their WAL write (applied in this order once it resolves), so that
    * the duplicate check sees them too.
    */
-  pending: { tsNs: bigint; line: string }[] = [];
+  pending: HeadEntry[] = [];
   /** Whether the stream is in the label index (its first entries were applied). */
   indexed = false;
   /** Whether entries were accepted since the last flush (a stream idle for a whole flush period is dropped). */
@@ -75,11 +74,14 @@ export class HeadStream implements StreamSource {
     return false;
   }
 
-  /** Adds an accepted entry to the open buffer, cutting a chunk when the policy says so. */
-  insert(tsNs: bigint, line: string, metadata: LogMetadata | undefined, policy: CutPolicy): void {
+  /**
+   * Adds an accepted entry to the open buffer (keeping the object: the caller must not change it),
+   * cutting a chunk when the policy says so.
+   */
+  insert(e: HeadEntry, policy: CutPolicy): void {
+    const { tsNs, line, metadata } = e;
     const first = this.open[0];
     if (first !== undefined && tsNs - first.tsNs >= policy.maxSpanNs) this.cut(policy);
-    const e: HeadEntry = { tsNs, line, metadata };
     const last = this.open.at(-1);
     if (last === undefined || tsNs >= last.tsNs) this.open.push(e);
     else this.open.splice(upperBound(this.open, tsNs), 0, e);

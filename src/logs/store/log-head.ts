@@ -3,11 +3,11 @@ import type { ReplayReport, SyncMode } from "../../metrics/tsdb/wal/index.js";
 import { RecordDecodeError } from "../../metrics/tsdb/wal/index.js";
 import type { Matcher } from "../../model/matcher.js";
 import type { LogMetadata } from "./block-payload.js";
-import type { ChunkBuilderOptions, LogDirection } from "./chunk.js";
+import type { ChunkBuilderOptions } from "./chunk.js";
 import { mergeStreams } from "./head-select.js";
 import { type CutPolicy, HeadStream } from "./head-stream.js";
 import { LogWAL, replayLogWAL, type WalEntry, type WalStream } from "./log-wal.js";
-import type { LogQuerier, LogQueryEntry, LogStreamStats, LogTimeRange, StreamLabels } from "./querier.js";
+import type { LogQuerier, LogStreamStats, LogTimeRange, StreamLabels } from "./querier.js";
 import { StreamIndex } from "./stream-index.js";
 import { type MemChunk, sourceOverlaps, sourceStats } from "./stream-source.js";
 
@@ -214,17 +214,18 @@ export class LogHead {
     if (stream === undefined)
       throw new RecordDecodeError(0, `entry of stream ${e.id}, which was never declared`);
     stream.noteAccepted(e.tsNs, e.line);
-    this.#apply(stream, e.tsNs, e.line, e.metadata);
+    this.#apply(stream, e);
   }
 
-  #apply(stream: HeadStream, tsNs: bigint, line: string, metadata: LogMetadata | undefined): void {
+  /** Applies an entry whose WAL write resolved (the WAL's entry object is kept as the head's). */
+  #apply(stream: HeadStream, e: WalEntry): void {
     if (!stream.indexed) {
       this.#index.add(stream.id, stream.labels);
       stream.indexed = true;
     }
-    stream.insert(tsNs, line, metadata, this.#policy);
+    stream.insert(e, this.#policy);
     stream.active = true;
-    this.#memBytes += line.length;
+    this.#memBytes += e.line.length;
     this.#dirtySinceMs ??= Date.now();
   }
 
@@ -302,12 +303,14 @@ export class LogHead {
           created.push({ id: stream.id, labels });
         }
         stream.noteAccepted(ts, e.line);
-        stream.pending.push({ tsNs: ts, line: e.line });
         const metadata =
           e.structuredMetadata !== undefined && e.structuredMetadata.length > 0
             ? e.structuredMetadata
             : undefined;
-        logged.push({ id: stream.id, tsNs: ts, line: e.line, metadata });
+        // One object per entry: the WAL's, the pending list's and, once applied, the head's.
+        const entry: WalEntry = { id: stream.id, tsNs: ts, line: e.line, metadata };
+        stream.pending.push(entry);
+        logged.push(entry);
         targets.push(stream);
       }
     }
@@ -320,7 +323,7 @@ export class LogHead {
         const e = logged[i]!;
         const stream = targets[i]!;
         applied.set(stream, (applied.get(stream) ?? 0) + 1);
-        this.#apply(stream, e.tsNs, e.line, e.metadata);
+        this.#apply(stream, e);
       }
       for (const [stream, n] of applied) stream.pending.splice(0, n);
     });
