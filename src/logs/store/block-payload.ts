@@ -2,7 +2,9 @@
  * The uncompressed payload of one block of a log chunk (`docs/format/log-chunk.md`, "Block payload"):
  * the entries' timestamp deltas, line lengths and structured metadata as columns, then the lines back
  * to back. `BlockPayloadWriter` builds one; `decodeBlockPayload` checks one and returns its columns
- * without making a string per line.
+ * without making a string per line. Format version 3 keeps the same content as three sections
+ * ("Block sections, version 3"): `BlockPayloadWriter.finishSections` builds them,
+ * `decodeTimestampPlanes` and `decodeLineColumns` check and decode them.
  */
 
 /** Structured metadata of one entry: name/value pairs in the order they were given. */
@@ -76,7 +78,7 @@ export class ByteSink {
  * first timestamp (safe integers, non-decreasing), which the chunk keeps in its block index.
  */
 export class BlockPayloadWriter {
-  private readonly deltas = new ByteSink(4096);
+  private deltas = new Float64Array(1024);
   private readonly lengths = new ByteSink(4096);
   private readonly meta = new ByteSink(256);
   private readonly lines = new ByteSink(64 * 1024);
@@ -97,7 +99,12 @@ export class BlockPayloadWriter {
 
   /** Appends an entry `offsetNs` nanoseconds after the block's first one. */
   append(offsetNs: number, line: string | Uint8Array, metadata: LogMetadata | undefined): void {
-    this.deltas.uvarint(offsetNs - this.prevOffset);
+    if (this.count === this.deltas.length) {
+      const next = new Float64Array(this.deltas.length * 2);
+      next.set(this.deltas);
+      this.deltas = next;
+    }
+    this.deltas[this.count] = offsetNs - this.prevOffset;
     this.prevOffset = offsetNs;
     let n: number;
     if (typeof line === "string") n = this.lines.utf8(line);
@@ -126,29 +133,78 @@ export class BlockPayloadWriter {
     this.count++;
   }
 
-  /** The payload bytes, in a fresh buffer; then the writer is empty again. */
+  /** The payload bytes of format versions 1 and 2, in a fresh buffer; then the writer is empty again. */
   finish(): Buffer {
-    const head = new ByteSink(16);
+    const head = new ByteSink(16 + this.count * 2);
     head.uvarint(this.count);
+    for (let i = 0; i < this.count; i++) head.uvarint(this.deltas[i]!);
     const tail = new ByteSink(16);
     tail.uvarint(this.meta.len);
     const out = Buffer.concat([
       head.view(),
-      this.deltas.view(),
       this.lengths.view(),
       tail.view(),
       this.meta.view(),
       this.lines.view(),
     ]);
-    this.deltas.reset();
+    this.reset();
+    return out;
+  }
+
+  /**
+   * The block's three sections of format version 3 (`docs/format/log-chunk.md`, "Block sections,
+   * version 3"), in fresh buffers; then the writer is empty again.
+   */
+  finishSections(): BlockSections {
+    const n = this.count;
+    let max = 0;
+    for (let i = 0; i < n; i++) if (this.deltas[i]! > max) max = this.deltas[i]!;
+    let width = 0;
+    while (max >= 1) {
+      width++;
+      max = Math.floor(max / 256);
+    }
+    const timestamps = Buffer.alloc(n * width);
+    for (let i = 0; i < n; i++) {
+      let v = this.deltas[i]!;
+      for (let k = 0; k < width && v > 0; k++) {
+        timestamps[k * n + i] = v % 256;
+        v = Math.floor(v / 256);
+      }
+    }
+    const out: BlockSections = {
+      count: n,
+      width,
+      timestamps,
+      columns: Buffer.concat([this.lengths.view(), this.meta.view()]),
+      lines: Buffer.from(this.lines.view()),
+    };
+    this.reset();
+    return out;
+  }
+
+  private reset(): void {
     this.lengths.reset();
     this.meta.reset();
     this.lines.reset();
     this.hasMeta = false;
     this.prevOffset = 0;
     this.count = 0;
-    return out;
   }
+}
+
+/** One block's uncompressed sections in format version 3. */
+export interface BlockSections {
+  /** Entries. */
+  readonly count: number;
+  /** Bytes per timestamp delta (0–7): what the block's largest delta needs. */
+  readonly width: number;
+  /** `width` byte planes of `count` bytes: byte k of every delta (little-endian order) in plane k. */
+  readonly timestamps: Buffer;
+  /** The line lengths (`count` uvarints), then the metadata records (none when no entry has any). */
+  readonly columns: Buffer;
+  /** The lines back to back. */
+  readonly lines: Buffer;
 }
 
 /** The decoded columns of one block payload; the views share the payload's memory. */
@@ -230,6 +286,66 @@ export function decodeBlockPayload(payload: Buffer, count: number, spanNs: numbe
     lineStarts,
     metadata: payload.subarray(metaStart, linesStart),
   };
+}
+
+/**
+ * Decodes the timestamp section of a version 3 block (`width` byte planes of `count` bytes) into
+ * offsets from the block's first timestamp, checked against `spanNs` (last minus first timestamp).
+ */
+export function decodeTimestampPlanes(
+  planes: Uint8Array,
+  width: number,
+  count: number,
+  spanNs: number,
+): Float64Array {
+  if (planes.length !== width * count) {
+    throw new BlockPayloadError(
+      `timestamp section has ${planes.length} bytes, ${count} deltas of ${width} need ${width * count}`,
+    );
+  }
+  const offsets = new Float64Array(count);
+  // Plane by plane: offsets[i] collects the deltas' bytes, then a prefix sum makes them offsets.
+  let scale = 1;
+  for (let k = 0, p = 0; k < width; k++, scale *= 256) {
+    for (let i = 0; i < count; i++) offsets[i]! += planes[p++]! * scale;
+  }
+  let t = 0;
+  for (let i = 0; i < count; i++) {
+    t += offsets[i]!;
+    if (t > spanNs) break;
+    offsets[i] = t;
+  }
+  if (count > 0 && (offsets[0] !== 0 || t !== spanNs)) {
+    throw new BlockPayloadError("timestamps disagree with the block index's time range");
+  }
+  return offsets;
+}
+
+/**
+ * Checks the columns section of a version 3 block (`count` line lengths, then the metadata) against
+ * the lines section's length and returns the line starts and the metadata section.
+ */
+export function decodeLineColumns(
+  columns: Buffer,
+  count: number,
+  linesLength: number,
+): { lineStarts: Uint32Array; metadata: Buffer } {
+  if (count > columns.length)
+    throw new BlockPayloadError(`${count} line lengths cannot fit in ${columns.length} bytes`);
+  const c = new Cursor(columns);
+  const lineStarts = new Uint32Array(count + 1);
+  let total = 0;
+  for (let i = 0; i < count; i++) {
+    total += c.uvarint();
+    if (total > linesLength) throw new BlockPayloadError("line lengths exceed the lines section");
+    lineStarts[i + 1] = total;
+  }
+  if (total !== linesLength) {
+    throw new BlockPayloadError(
+      `line lengths add up to ${total} bytes, the lines section has ${linesLength}`,
+    );
+  }
+  return { lineStarts, metadata: columns.subarray(c.pos) };
 }
 
 /**

@@ -36,7 +36,7 @@ function plain(es: Iterable<LogEntry>): In[] {
 function reseal(bytes: Uint8Array): void {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const v = dv.getUint8(4);
-  if (v !== 1 && v !== 2) return;
+  if (v !== 1 && v !== 2 && v !== 3) return;
   const crc = (start: number, end: number): number =>
     logChunkChecksum(v as LogChunkVersion, bytes, start, end);
   dv.setUint32(36, crc(0, 36));
@@ -175,6 +175,25 @@ describe("ChunkBuilder and ChunkReader", () => {
 
   it("encodes the example of docs/format/log-chunk.md", () => {
     const b = new ChunkBuilder({ codec: "none" });
+    b.append(1_700_000_000_000_000_000n, "GET /");
+    b.append(1_700_000_000_000_001_500n, "POST /a");
+    const bytes = b.finish();
+    expect(Buffer.from(bytes.subarray(40, 74)).toString("hex")).toBe(
+      "02000000" + "00000004" + "00000002" + "00000002" + "00dc0005" + "0507" + "474554202f504f5354202f61",
+    );
+    expect(bytes.length).toBe(40 + 34 + 36 + 4);
+    const r = new ChunkReader(bytes);
+    expect(r.blocks[0]).toMatchObject({
+      offset: 40,
+      rawLength: 18,
+      count: 2,
+      minTs: 1_700_000_000_000_000_000n,
+    });
+    expect(plain(r.entries(ALL[0], ALL[1])).map((e) => e.line)).toEqual(["GET /", "POST /a"]);
+  });
+
+  it("encodes the version 2 example of docs/format/log-chunk.md", () => {
+    const b = new ChunkBuilder({ codec: "none", version: 2 });
     b.append(1_700_000_000_000_000_000n, "GET /");
     b.append(1_700_000_000_000_001_500n, "POST /a");
     const bytes = b.finish();
@@ -334,12 +353,12 @@ describe("entriesContaining (the |= fast path)", () => {
 });
 
 describe("format versions", () => {
-  it("writes version 2 and still reads version 1 chunks", () => {
+  it("writes version 3 and still reads version 1 and 2 chunks", () => {
     const es: In[] = [
       { ts: 1n, line: "GET /a" },
       { ts: 5n, line: "POST /b", metadata: [["k", "v"]] },
     ];
-    for (const version of [1, 2] as const) {
+    for (const version of [1, 2, 3] as const) {
       const b = new ChunkBuilder({ version, blockBytes: 1 });
       for (const e of es) b.append(e.ts, e.line, e.metadata);
       const bytes = b.finish();
@@ -349,7 +368,7 @@ describe("format versions", () => {
       expect(plain(r.entries(ALL[0], ALL[1]))).toEqual(es);
       expect(plain(r.entriesContaining("/b", ALL[0], ALL[1]))).toEqual([es[1]]);
     }
-    expect(new ChunkReader(new ChunkBuilder().finish()).version).toBe(2);
+    expect(new ChunkReader(new ChunkBuilder().finish()).version).toBe(3);
   });
 
   it("checks each version with its own checksum", () => {
@@ -375,7 +394,7 @@ describe("format versions", () => {
 
   it("refuses an unknown version", () => {
     const bytes = new ChunkBuilder().finish();
-    bytes[4] = 3;
+    bytes[4] = 4;
     reseal(bytes);
     expect(readAll(bytes)).toBe("chunk_header");
   });
@@ -444,6 +463,147 @@ describe("corrupt chunks", () => {
         ),
         { numRuns: 200 },
       );
+    }
+  });
+});
+
+describe("format version 3 (sections)", () => {
+  const H = 16; // block header bytes
+  /** The stored sections of block `i`: [start, end) of the header, timestamps, columns, lines. */
+  const sections = (bytes: Uint8Array, r: ChunkReader, i: number): Record<string, [number, number]> => {
+    const m = r.blocks[i]!;
+    const dv = new DataView(bytes.buffer, bytes.byteOffset + m.offset);
+    const ts = m.offset + H;
+    const cols = ts + dv.getUint32(4);
+    const lines = cols + dv.getUint32(8);
+    return {
+      header: [m.offset, ts],
+      timestamps: [ts, cols],
+      columns: [cols, lines],
+      lines: [lines, m.offset + m.length],
+    };
+  };
+  const corpus = (version: LogChunkVersion, codec: LogCodecName = "deflate"): Uint8Array => {
+    const [s] = logCorpus({ seed: 5, lines: 3000 });
+    const b = new ChunkBuilder({ version, codec, blockBytes: 64 * 1024 });
+    s!.lines.forEach((l, i) => {
+      b.append(s!.ts[i]!, l, i % 7 === 0 ? [["trace_id", `c0ffee${i}`]] : undefined);
+    });
+    return b.finish();
+  };
+
+  it("reads what version 2 reads: ranges, directions, metadata and |=, for every codec", () => {
+    fc.assert(
+      fc.property(
+        streamArb,
+        fc.constantFrom(...CODECS),
+        fc.constantFrom(1, 100, 4096),
+        fc.bigInt(-(2n ** 62n), 2n ** 62n),
+        fc.bigInt(0n, 2n ** 62n),
+        (es, codec, blockBytes, from, width) => {
+          const chunk = (version: LogChunkVersion): ChunkReader => {
+            const b = new ChunkBuilder({ version, codec, blockBytes });
+            for (const e of es) b.append(e.ts, e.line, e.metadata);
+            return new ChunkReader(b.finish());
+          };
+          const v2 = chunk(2);
+          const v3 = chunk(3);
+          expect(v3.version).toBe(3);
+          expect(v3.blocks.map((m) => [m.count, m.minTs, m.maxTs])).toEqual(
+            v2.blocks.map((m) => [m.count, m.minTs, m.maxTs]),
+          );
+          const to = from + width;
+          for (const dir of ["forward", "backward"] as const) {
+            expect(plain(v3.entries(from, to, dir))).toEqual(plain(v2.entries(from, to, dir)));
+            expect(plain(v3.entries(ALL[0], ALL[1], dir))).toEqual(
+              dir === "forward" ? es : [...es].reverse(),
+            );
+          }
+          for (const needle of ["", "a", "e", "zz"]) {
+            expect(plain(v3.entriesContaining(needle, from, to))).toEqual(
+              plain(v2.entriesContaining(needle, from, to)),
+            );
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it("is smaller than version 2 on the realistic corpus, and reads the same", () => {
+    const v2 = corpus(2);
+    const v3 = corpus(3);
+    expect(v3.length).toBeLessThan(v2.length);
+    const r2 = new ChunkReader(v2);
+    const r3 = new ChunkReader(v3);
+    expect(plain(r3.entries(ALL[0], ALL[1], "backward"))).toEqual(
+      plain(r2.entries(ALL[0], ALL[1], "backward")),
+    );
+    expect(plain(r3.entriesContaining("error", ALL[0], ALL[1]))).toEqual(
+      plain(r2.entriesContaining("error", ALL[0], ALL[1])),
+    );
+    // The small sections are deflated here (flags byte of the block header).
+    expect(v3[r3.blocks[0]!.offset + 1]).toBe(3);
+  });
+
+  it("catches a flipped byte in each section with the block checksum, also on the |= path", () => {
+    const good = corpus(3);
+    const r = new ChunkReader(good);
+    for (const [name, [start, end]] of Object.entries(sections(good, r, 1))) {
+      expect(end, name).toBeGreaterThan(start);
+      for (const at of [start, (start + end) >>> 1, end - 1]) {
+        const bad = good.slice();
+        bad[at]! ^= 0x10;
+        const rb = new ChunkReader(bad);
+        expect(() => [...rb.entries(ALL[0], ALL[1])], name).toThrow(
+          expect.objectContaining({ code: "block_checksum" }),
+        );
+        expect(() => [...rb.entriesContaining("zz-none", ALL[0], ALL[1])], name).toThrow(
+          expect.objectContaining({ code: "block_checksum" }),
+        );
+      }
+    }
+  });
+
+  it("checks the timestamp and columns sections of a resealed block, decoding them only for a hit", () => {
+    const b = new ChunkBuilder({ codec: "none" });
+    b.append(1000n, "GET /a");
+    b.append(2500n, "POST /b", [["k", "v"]]);
+    const good = b.finish();
+    const r = new ChunkReader(good);
+    const s = sections(good, r, 0);
+    for (const name of ["timestamps", "columns"]) {
+      const bad = good.slice();
+      bad[s[name]![0]]! ^= 0x01;
+      reseal(bad);
+      const rb = new ChunkReader(bad);
+      expect(() => [...rb.entries(ALL[0], ALL[1])], name).toThrow(
+        expect.objectContaining({ code: "block_corrupt" }),
+      );
+      // No hit in the lines: the other sections are never decoded.
+      expect([...rb.entriesContaining("DELETE", ALL[0], ALL[1])], name).toEqual([]);
+      expect(() => [...rb.entriesContaining("POST", ALL[0], ALL[1])], name).toThrow(
+        expect.objectContaining({ code: "block_corrupt" }),
+      );
+    }
+    // Metadata does not match a |= needle.
+    expect([...r.entriesContaining("k", ALL[0], ALL[1])]).toEqual([]);
+  });
+
+  it("refuses a block header whose sections do not fit", () => {
+    const cases: [string, (dv: DataView) => void][] = [
+      ["width over 7", (dv) => dv.setUint8(0, 8)],
+      ["unknown flag", (dv) => dv.setUint8(1, 4)],
+      ["reserved bytes", (dv) => dv.setUint16(2, 1)],
+      ["timestamps past the block", (dv) => dv.setUint32(4, 1 << 20)],
+      ["columns raw length over the raw length", (dv) => dv.setUint32(12, 1 << 20)],
+    ];
+    for (const [name, edit] of cases) {
+      const bytes = corpus(3);
+      const r = new ChunkReader(bytes);
+      edit(new DataView(bytes.buffer, bytes.byteOffset + r.blocks[0]!.offset));
+      reseal(bytes);
+      expect(readAll(bytes), name).toBe("block_corrupt");
     }
   });
 });

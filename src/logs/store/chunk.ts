@@ -9,6 +9,7 @@ import {
   type LogMetadata,
 } from "./block-payload.js";
 import { SubstringSearch } from "./chunk-search.js";
+import { BlockSectionsView, encodeBlockSections } from "./chunk-sections.js";
 import {
   compressBlock,
   DEFAULT_LOG_CODEC,
@@ -30,14 +31,16 @@ import {
 /** "MLCK": the first four bytes of every log chunk. */
 export const LOG_CHUNK_MAGIC = 0x4d4c434b;
 /**
- * The format version this code writes. It reads versions 1 and 2, which differ only in their
- * checksums: CRC32C in version 1, CRC-32 (zlib's, native in `node:zlib`, 2.5× faster to check
- * than our CRC32C in JavaScript) in version 2 (ADR 13, "Revisited").
+ * The format version this code writes. It reads versions 1 to 3. Versions 1 and 2 differ only in
+ * their checksums: CRC32C in version 1, CRC-32 (zlib's, native in `node:zlib`, 2.5× faster to check
+ * than our CRC32C in JavaScript) in version 2 (ADR 13, "Revisited"). Version 3 keeps CRC-32 and
+ * stores each block as three sections compressed apart — timestamps, lengths and metadata, lines
+ * (`chunk-sections.ts`; ADR 13, "Sections") — so that a `|=` scan decompresses only the lines.
  */
-export const LOG_CHUNK_VERSION = 2;
+export const LOG_CHUNK_VERSION = 3;
 
 /** A format version this code reads. */
-export type LogChunkVersion = 1 | 2;
+export type LogChunkVersion = 1 | 2 | 3;
 
 /** The checksum of `bytes[start, end)` in format `version`. */
 export function logChunkChecksum(
@@ -92,7 +95,7 @@ export interface ChunkBuilderOptions {
   readonly level?: number;
   /** Cut a block once its lines and metadata reach this many bytes (default 256 KiB). */
   readonly blockBytes?: number;
-  /** Format version to write (default {@link LOG_CHUNK_VERSION}; 1 for readers that predate 2). */
+  /** Format version to write (default {@link LOG_CHUNK_VERSION}; 1 or 2 for older readers). */
   readonly version?: LogChunkVersion;
 }
 
@@ -115,14 +118,14 @@ export interface LogBlockMeta {
   readonly offset: number;
   /** Compressed bytes. */
   readonly length: number;
-  /** Bytes of the uncompressed payload. */
+  /** Bytes of the uncompressed payload (in version 3: of its three sections together). */
   readonly rawLength: number;
   /** Entries. */
   readonly count: number;
   /** First and last timestamp in the block (ns, inclusive). */
   readonly minTs: bigint;
   readonly maxTs: bigint;
-  /** Checksum of the compressed bytes (CRC32C in version 1, CRC-32 in version 2). */
+  /** Checksum of the block's stored bytes (CRC32C in version 1, CRC-32 in versions 2 and 3). */
   readonly crc: number;
 }
 
@@ -201,8 +204,15 @@ export class ChunkBuilder {
   private cut(): void {
     const n = this.payload.count;
     if (n === 0) return;
-    const raw = this.payload.finish();
-    const data = compressBlock(this.codec, raw, this.level);
+    let data: Uint8Array;
+    let rawLength: number;
+    if (this.version === 3) {
+      ({ data, rawLength } = encodeBlockSections(this.payload.finishSections(), this.codec, this.level));
+    } else {
+      const raw = this.payload.finish();
+      data = compressBlock(this.codec, raw, this.level);
+      rawLength = raw.length;
+    }
     const offset = LOG_CHUNK_HEADER_BYTES + this.compressed;
     if (offset + data.length > 0xffffffff) {
       throw new LogChunkError("chunk_too_large", "a log chunk cannot pass 4 GiB; cut chunks smaller");
@@ -210,7 +220,7 @@ export class ChunkBuilder {
     this.metas.push({
       offset,
       length: data.length,
-      rawLength: raw.length,
+      rawLength,
       count: n,
       minTs: this.blockMin,
       maxTs: this.last!,
@@ -431,7 +441,7 @@ export type LogDirection = "forward" | "backward";
 
 /**
  * Reads a chunk. The constructor checks the header, the block index and their checksums; each block
- * is checked (CRC32C, sizes, payload structure) when it is first read. Every problem throws
+ * is checked (checksum, sizes, payload structure) when it is first read. Every problem throws
  * {@link LogChunkError}. The reader keeps a reference to `bytes`, which must not change.
  */
 export class ChunkReader {
@@ -454,7 +464,7 @@ export class ChunkReader {
       throw bad(`${bytes.length} bytes is too short for a log chunk`);
     if (dv.getUint32(0) !== LOG_CHUNK_MAGIC) throw bad("not a log chunk (wrong magic)");
     const version = dv.getUint8(4);
-    if (version !== 1 && version !== 2) throw bad(`unknown log chunk version ${version}`);
+    if (version !== 1 && version !== 2 && version !== 3) throw bad(`unknown log chunk version ${version}`);
     this.version = version;
     if (dv.getUint32(36) !== logChunkChecksum(version, bytes, 0, 36)) throw bad("header checksum mismatch");
     const codec = logCodecName(dv.getUint8(5));
@@ -511,15 +521,54 @@ export class ChunkReader {
   block(i: number): DecodedLogBlock {
     const m = this.blocks[i];
     if (m === undefined) throw new RangeError(`block ${i} of ${this.blocks.length}`);
+    if (this.version === 3) {
+      const view = this.sections(m);
+      return this.decodeSections(m, view, this.lines(m, view));
+    }
     return this.decode(m, this.payload(m));
   }
 
-  /** Checks the block's CRC and decompresses it to exactly its raw length. */
-  private payload(m: LogBlockMeta): Buffer {
+  /** Checks the block's CRC and returns its stored bytes. */
+  private checked(m: LogBlockMeta): Uint8Array {
     const data = this.bytes.subarray(m.offset, m.offset + m.length);
     if (logChunkChecksum(this.version, data) !== m.crc) {
       throw new LogChunkError("block_checksum", `block at offset ${m.offset}: checksum mismatch`);
     }
+    return data;
+  }
+
+  /** Version 3: checks the block's CRC and finds its sections. */
+  private sections(m: LogBlockMeta): BlockSectionsView {
+    const data = this.checked(m);
+    try {
+      return new BlockSectionsView(data, m.count, m.rawLength);
+    } catch (err) {
+      throw corrupt(m, err);
+    }
+  }
+
+  /** Version 3: decompresses the lines section of a block. */
+  private lines(m: LogBlockMeta, view: BlockSectionsView): Buffer {
+    try {
+      return view.decodeLines(this.codec);
+    } catch (err) {
+      throw corrupt(m, err);
+    }
+  }
+
+  /** Version 3: decodes and checks the timestamp and columns sections over the block's lines. */
+  private decodeSections(m: LogBlockMeta, view: BlockSectionsView, lines: Buffer): DecodedLogBlock {
+    try {
+      return new DecodedLogBlock(m, view.decodeColumns(lines, Number(m.maxTs - m.minTs)));
+    } catch (err) {
+      if (err instanceof BlockPayloadError) throw corrupt(m, err);
+      throw err;
+    }
+  }
+
+  /** Versions 1 and 2: checks the block's CRC and decompresses it to exactly its raw length. */
+  private payload(m: LogBlockMeta): Buffer {
+    const data = this.checked(m);
     let payload: Buffer;
     try {
       payload = decompressBlock(this.codec, data, m.rawLength);
@@ -561,9 +610,10 @@ export class ChunkReader {
    * The fast path of a line filter `|= "needle"`: for each block that may hold entries in
    * `[from, to)` (in the given direction) and has at least one line containing `needle` (bytes, or
    * a string taken as UTF-8), the block and the indices of those entries within `[from, to)`,
-   * ascending whatever the direction. A block's payload is searched before its columns are decoded,
-   * with the SIMD search of `chunk-search.ts`; a block without a hit is decompressed and
-   * CRC-checked but its columns are never decoded. An empty needle matches every line.
+   * ascending whatever the direction. A block's lines are searched before its columns are decoded,
+   * with the SIMD search of `chunk-search.ts`; a block without a hit is CRC-checked and decompressed
+   * (in version 3 only its lines section) but its columns are never decoded. An empty needle
+   * matches every line.
    */
   *blocksContaining(
     needle: Uint8Array | string,
@@ -576,6 +626,24 @@ export class ChunkReader {
     for (let k = 0; k < n; k++) {
       const m = this.blocks[direction === "forward" ? k : n - 1 - k]!;
       if (m.maxTs < from || m.minTs >= to) continue;
+      if (this.version === 3) {
+        // Only the lines section is decompressed to be searched; the timestamps and lengths are
+        // decoded for a block with a hit.
+        const view = this.sections(m);
+        const lines = this.lines(m, view);
+        if (search.needle.length > 0) {
+          search.load(lines);
+          if (search.indexOf(0) < 0) continue;
+        }
+        const block = this.decodeSections(m, view, lines);
+        const indices: number[] = [];
+        const lo = block.lowerBound(from);
+        const hi = block.lowerBound(to);
+        if (search.needle.length === 0) for (let i = lo; i < hi; i++) indices.push(i);
+        else if (lo < hi) collectHits(search, block.lineStarts, lo, hi, indices);
+        if (indices.length > 0) yield { block, indices };
+        continue;
+      }
       const payload = this.payload(m);
       if (search.needle.length === 0) {
         const block = this.decode(m, payload);

@@ -104,7 +104,7 @@ export function sourceOverlaps(s: StreamSource, from: bigint, to: bigint): boole
 
 /**
  * A chunk's entries in `[from, to)`, or with `contains` only those whose line contains every string:
- * the first is searched for in each decompressed block's bytes (`ChunkReader.entriesContaining`),
+ * the first is searched for in each block's decompressed lines (`ChunkReader.entriesContaining`),
  * lines are decoded only where it occurs, and the others are checked on the decoded line.
  */
 export function* chunkEntries(
