@@ -97,6 +97,11 @@ export class BlockPayloadWriter {
     return this.lines.len;
   }
 
+  /** The buffer holding the lines so far, `[0, lineBytes)`: valid until the next append. */
+  get linesBuffer(): Uint8Array {
+    return this.lines.buf;
+  }
+
   /** Appends an entry `offsetNs` nanoseconds after the block's first one. */
   append(offsetNs: number, line: string | Uint8Array, metadata: LogMetadata | undefined): void {
     if (this.count === this.deltas.length) {

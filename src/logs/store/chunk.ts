@@ -19,6 +19,7 @@ import {
   type LogCodecName,
   logCodecName,
 } from "./codec.js";
+import { type TrigramFilter, TrigramFilterBuilder, trigramFilterBits } from "./trigram-filter.js";
 
 /**
  * Log chunks: one stream's entries in time order, in compressed blocks with a block index
@@ -97,6 +98,11 @@ export interface ChunkBuilderOptions {
   readonly blockBytes?: number;
   /** Format version to write (default {@link LOG_CHUNK_VERSION}; 1 or 2 for older readers). */
   readonly version?: LogChunkVersion;
+  /**
+   * Build a trigram filter of the lines as they are appended, at most this many bits
+   * (`trigram-filter.ts`; read it from {@link ChunkBuilder.filter} after `finish`). Default: none.
+   */
+  readonly filterBits?: number;
 }
 
 function toNs(ts: bigint | number): bigint {
@@ -149,8 +155,13 @@ export class ChunkBuilder {
   private rawLines = 0;
   private count = 0;
   private finished = false;
+  private readonly filterBuilder: TrigramFilterBuilder | undefined;
+  /** The trigram filter of the chunk's lines, once finished, when `filterBits` asked for one. */
+  filter: TrigramFilter | undefined;
 
   constructor(opts: ChunkBuilderOptions = {}) {
+    this.filterBuilder =
+      opts.filterBits === undefined ? undefined : new TrigramFilterBuilder(opts.filterBits);
     this.codec = opts.codec ?? DEFAULT_LOG_CODEC;
     this.level = opts.level ?? DEFAULT_LOG_CODEC_LEVEL[this.codec];
     this.blockBytes = opts.blockBytes ?? DEFAULT_LOG_BLOCK_BYTES;
@@ -194,7 +205,9 @@ export class ChunkBuilder {
     if (this.payload.count === 0) this.blockMin = ts;
     const before = this.payload.lineBytes;
     this.payload.append(Number(ts - this.blockMin), line, metadata);
-    this.rawLines += this.payload.lineBytes - before;
+    const after = this.payload.lineBytes;
+    this.rawLines += after - before;
+    this.filterBuilder?.addLine(this.payload.linesBuffer, before, after);
     this.first ??= ts;
     this.last = ts;
     this.count++;
@@ -235,6 +248,9 @@ export class ChunkBuilder {
     if (this.finished) throw new Error("ChunkBuilder.finish called twice");
     this.cut();
     this.finished = true;
+    this.filter = this.filterBuilder?.finish(
+      Math.min(this.filterBuilder.maxBits, trigramFilterBits(this.rawLines)),
+    );
     const indexOffset = LOG_CHUNK_HEADER_BYTES + this.compressed;
     const total = indexOffset + this.metas.length * LOG_CHUNK_INDEX_ENTRY_BYTES + 4;
     const out = new Uint8Array(total);

@@ -1,7 +1,6 @@
 import { ChunkBuilder, type ChunkBuilderOptions, ChunkReader, type LogEntry } from "./chunk.js";
 import type { StreamLabels } from "./querier.js";
 import { MemChunk, type StreamSource } from "./stream-source.js";
-import { TrigramFilter, trigramFilterBits } from "./trigram-filter.js";
 
 /**
  * One stream of a log head: its labels, the immutable chunks cut so far and the open buffer of
@@ -9,6 +8,9 @@ import { TrigramFilter, trigramFilterBits } from "./trigram-filter.js";
  * the entries of equal or lower timestamp). Chunks may overlap in time when out-of-order entries
  * arrive after a cut; readers merge them.
  */
+
+/** Largest trigram filter of a head chunk (a chunk's own is sized by its lines: `trigramFilterBits`). */
+const MAX_FILTER_BITS = 2048;
 
 /** When a stream's open buffer becomes a chunk. */
 export interface CutPolicy {
@@ -93,18 +95,12 @@ export class HeadStream implements StreamSource {
   /** Turns the open buffer into an immutable chunk. */
   cut(policy: CutPolicy): void {
     if (this.open.length === 0) return;
-    const b = new ChunkBuilder(policy.chunk);
+    const b = new ChunkBuilder({ filterBits: MAX_FILTER_BITS, ...policy.chunk });
     for (const e of this.open) b.append(e.tsNs, e.line, e.metadata);
     const bytes = b.finish();
     let lineBytes = 0;
-    const lines: string[] = new Array(this.open.length);
-    for (let i = 0; i < this.open.length; i++) {
-      const line = this.open[i]!.line;
-      lines[i] = line;
-      lineBytes += line.length;
-    }
-    const filter = TrigramFilter.build(lines, trigramFilterBits(lineBytes));
-    this.chunks.push(new MemChunk(bytes, new ChunkReader(bytes), lineBytes, filter));
+    for (const e of this.open) lineBytes += e.line.length;
+    this.chunks.push(new MemChunk(bytes, new ChunkReader(bytes), lineBytes, b.filter));
     this.open = [];
     this.#openBytes = 0;
   }

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { TrigramFilter, trigramFilterBits } from "./trigram-filter.js";
+import { TrigramFilter, TrigramFilterBuilder, trigramFilterBits } from "./trigram-filter.js";
 
 describe("TrigramFilter", () => {
   it("never rules out a chunk whose lines contain the needle (no false negatives)", () => {
@@ -19,6 +19,30 @@ describe("TrigramFilter", () => {
         },
       ),
       { numRuns: 500 },
+    );
+  });
+
+  it("still never rules out a needle of its lines once folded down from a larger size", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.string({ maxLength: 60 }), { minLength: 1, maxLength: 30 }),
+        fc.nat(),
+        fc.nat(),
+        fc.constantFrom(8, 64, 512, 1024),
+        (lines, pick, from, bits) => {
+          const b = new TrigramFilterBuilder(2048);
+          for (const l of lines) {
+            const bytes = Buffer.from(l, "utf8");
+            b.addLine(bytes, 0, bytes.length);
+          }
+          const f = b.finish(bits);
+          expect(f.bytes.length * 8).toBe(bits);
+          const line = lines[pick % lines.length]!;
+          const start = line.length === 0 ? 0 : from % line.length;
+          expect(f.mayContain(line.slice(start, start + 12))).toBe(true);
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 

@@ -8,17 +8,17 @@
  * that phase is in the filter. Trigrams made only of `[0-9a-f]` are left out: ids, hashes and
  * numbers put nearly all 4,096 of them in any busy chunk, where they could rule nothing out, and
  * would crowd out the informative ones. No false negatives; a false positive only costs a read.
- * Needles shorter than 6 bytes, of hex digits only, or holding `\n` (lines are indexed split at
- * `\n`) never rule a chunk out. Layout on disk: `docs/format/log-block.md`.
+ * Needles shorter than 6 bytes, of hex digits only, or holding `\n` never rule a chunk out. Layout
+ * on disk: `docs/format/log-block.md`.
  */
 
 /**
- * Bits of the filter of a chunk with `lineChars` code units of lines: about 1 per 128, 512 to 2048
+ * Bits of the filter of a chunk with `lineBytes` bytes of lines: about 1 per 128, 512 to 2048
  * (a full 1 MiB chunk of text leaves about a third of them set).
  */
-export function trigramFilterBits(lineChars: number): number {
+export function trigramFilterBits(lineBytes: number): number {
   let bits = 512;
-  while (bits < 2048 && bits * 128 < lineChars) bits *= 2;
+  while (bits < 2048 && bits * 128 < lineBytes) bits *= 2;
   return bits;
 }
 
@@ -46,27 +46,12 @@ export class TrigramFilter {
 
   /** Builds the filter of `lines` with `bits` bits (see {@link trigramFilterBits}). */
   static build(lines: readonly string[], bits: number): TrigramFilter {
-    const f = new TrigramFilter(new Uint8Array(bits / 8));
-    const log2 = f.#log2;
-    const b = f.bytes;
-    // One UTF-8 encoding of all lines, then positions counted from each line's start.
-    const text = Buffer.from(lines.join("\n"), "utf8");
-    const n = text.length;
-    let start = 0;
-    while (start <= n) {
-      let end = text.indexOf(10, start);
-      if (end < 0) end = n;
-      for (let k = start; k + 3 <= end; k += STRIDE) {
-        const x = text[k]!;
-        const y = text[k + 1]!;
-        const z = text[k + 2]!;
-        if ((HEX[x]! & HEX[y]! & HEX[z]!) === 1) continue;
-        const i = slot(x, y, z, log2);
-        b[i >>> 3]! |= 1 << (i & 7);
-      }
-      start = end + 1;
+    const builder = new TrigramFilterBuilder(bits);
+    for (const line of lines) {
+      const bytes = Buffer.from(line, "utf8");
+      builder.addLine(bytes, 0, bytes.length);
     }
-    return f;
+    return builder.finish(bits);
   }
 
   /** Whether some line of the chunk may contain `needle` (false: none does). */
@@ -90,5 +75,52 @@ export class TrigramFilter {
       if (all) return true;
     }
     return false;
+  }
+}
+
+/**
+ * Builds a {@link TrigramFilter} line by line from UTF-8 bytes already in memory (a chunk builder's
+ * block buffer), at `maxBits`; {@link finish} folds it down to the size the chunk turned out to need.
+ */
+export class TrigramFilterBuilder {
+  readonly #bytes: Uint8Array;
+  readonly #log2: number;
+
+  constructor(readonly maxBits: number) {
+    this.#bytes = new TrigramFilter(new Uint8Array(maxBits / 8)).bytes;
+    this.#log2 = Math.log2(maxBits);
+  }
+
+  /** Adds the trigrams of one line, the bytes `buf[start, end)`. */
+  addLine(buf: Uint8Array, start: number, end: number): void {
+    const b = this.#bytes;
+    const log2 = this.#log2;
+    for (let k = start; k + 3 <= end; k += STRIDE) {
+      const x = buf[k]!;
+      const y = buf[k + 1]!;
+      const z = buf[k + 2]!;
+      if ((HEX[x]! & HEX[y]! & HEX[z]!) === 1) continue;
+      const i = slot(x, y, z, log2);
+      b[i >>> 3]! |= 1 << (i & 7);
+    }
+  }
+
+  /**
+   * The filter at `bits` (a power of two, 8 to {@link maxBits}): folding halves ORs bit pairs
+   * `2k, 2k + 1` into bit `k`, which is where the shorter hash (`slot` keeps the top bits) lands.
+   */
+  finish(bits: number): TrigramFilter {
+    let cur = this.#bytes;
+    let n = this.maxBits;
+    while (n > bits && n > 8) {
+      const half = new Uint8Array(n / 16);
+      for (let k = 0; k < n / 2; k++) {
+        const pair = (cur[(2 * k) >>> 3]! >> ((2 * k) & 7)) & 3;
+        if (pair !== 0) half[k >>> 3]! |= 1 << (k & 7);
+      }
+      cur = half;
+      n /= 2;
+    }
+    return new TrigramFilter(cur);
   }
 }
