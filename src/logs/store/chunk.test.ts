@@ -95,7 +95,8 @@ const streamArb = fc
     let t = start;
     return es.map((e): In => {
       t += e.gap;
-      if (t > 2n ** 63n - 1n) t = 2n ** 63n - 1n;
+      // Reads take [from, to) with to ≤ int64 max, so the newest readable timestamp is one below it.
+      if (t > 2n ** 63n - 2n) t = 2n ** 63n - 2n;
       // Empty metadata and none are the same thing on disk.
       return e.metadata && e.metadata.length > 0
         ? { ts: t, line: e.line, metadata: e.metadata }
