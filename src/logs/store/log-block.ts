@@ -1,6 +1,7 @@
 import { closeSync, openSync, readSync } from "node:fs";
 import { mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { syncDir } from "../../lib/fs/atomic-file.js";
 import type { Matcher } from "../../model/matcher.js";
 import { ChunkReader, type LogDirection, type LogEntry } from "./chunk.js";
@@ -18,6 +19,31 @@ import { TrigramFilter } from "./trigram-filter.js";
 
 /** The version this code writes and reads. */
 export const LOG_BLOCK_VERSION = 1;
+
+/** The index file of blocks written now: `index.json`, gzip'd. */
+export const INDEX_FILE = "index.json.gz";
+
+/**
+ * The index text of the block in `dir`: `index.json.gz`, or a plain `index.json` as the first blocks
+ * were written; with its path and its bytes on disk.
+ */
+async function readIndexText(dir: string): Promise<{ path: string; text: string; bytes: number }> {
+  const gz = join(dir, INDEX_FILE);
+  let data: Buffer;
+  try {
+    data = await readFile(gz);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    const plain = join(dir, "index.json");
+    const text = await readFile(plain, "utf8");
+    return { path: plain, text, bytes: Buffer.byteLength(text) };
+  }
+  try {
+    return { path: gz, text: gunzipSync(data).toString("utf8"), bytes: data.length };
+  } catch (err) {
+    throw new LogBlockError(gz, `not gzip (${(err as Error).message})`);
+  }
+}
 
 /** A block directory name: 8 decimal digits. */
 const BLOCK_NAME = /^\d{8}$/;
@@ -157,9 +183,9 @@ export async function writeLogBlock(
     created: new Date().toISOString(),
     streams: index,
   };
-  const ih = await open(join(tmp, "index.json"), "w");
+  const ih = await open(join(tmp, INDEX_FILE), "w");
   try {
-    await ih.writeFile(JSON.stringify(file));
+    await ih.writeFile(gzipSync(JSON.stringify(file), { level: 9 }));
     await ih.sync();
   } finally {
     await ih.close();
@@ -234,7 +260,7 @@ export class LogBlock {
   readonly minTs: bigint;
   readonly maxTs: bigint;
   readonly walSegmentsBelow: number;
-  /** Bytes of the block on disk (both files). */
+  /** Bytes of the block on disk (all its files). */
   readonly diskBytes: number;
   readonly #streams: BlockStream[];
   readonly #index = new StreamIndex();
@@ -281,8 +307,7 @@ export class LogBlock {
 
   /** Opens the block in `dir`; a malformed index throws {@link LogBlockError}. */
   static async open(dir: string): Promise<LogBlock> {
-    const indexPath = join(dir, "index.json");
-    const text = await readFile(indexPath, "utf8");
+    const { path: indexPath, text, bytes: indexBytes } = await readIndexText(dir);
     let file: IndexFile;
     try {
       file = JSON.parse(text) as IndexFile;
@@ -302,7 +327,7 @@ export class LogBlock {
       if (filters.length !== file.filters_bytes)
         throw new LogBlockError(path, `${filters.length} bytes, the index says ${file.filters_bytes}`);
     }
-    const block = new LogBlock(dir, file, Buffer.byteLength(text), filters);
+    const block = new LogBlock(dir, file, indexBytes, filters);
     block.#fd = openSync(chunksPath, "r");
     return block;
   }

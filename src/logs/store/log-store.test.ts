@@ -1,6 +1,7 @@
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gunzipSync, gzipSync } from "node:zlib";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Matcher } from "../../model/matcher.js";
@@ -160,14 +161,30 @@ describe("LogStore flush", () => {
     await store.close();
   });
 
+  it("still opens a block whose index was written as plain index.json", async () => {
+    const store = await LogStore.open(dir, FAST);
+    await store.append([push("web", 100, 5)]);
+    await store.flush();
+    await store.close();
+    const blockDir = join(dir, "blocks", "00000001");
+    await writeFile(
+      join(blockDir, "index.json"),
+      gunzipSync(await readFile(join(blockDir, "index.json.gz"))),
+    );
+    await rm(join(blockDir, "index.json.gz"));
+    const again = await LogStore.open(dir, FAST);
+    expect(await lines(again.querier())).toHaveLength(5);
+    await again.close();
+  });
+
   it("refuses to open a block whose index is damaged, naming the file", async () => {
     const store = await LogStore.open(dir, FAST);
     await store.append([push("web", 100, 5)]);
     await store.flush();
     await store.close();
-    const index = join(dir, "blocks", "00000001", "index.json");
-    const text = await readFile(index, "utf8");
-    await writeFile(index, text.replace('"chunks_bytes":', '"chunks_bytes":1'));
+    const index = join(dir, "blocks", "00000001", "index.json.gz");
+    const text = gunzipSync(await readFile(index)).toString("utf8");
+    await writeFile(index, gzipSync(text.replace('"chunks_bytes":', '"chunks_bytes":1')));
     await expect(LogStore.open(dir, FAST)).rejects.toThrow(LogBlockError);
     await expect(LogStore.open(dir, FAST)).rejects.toThrow(/00000001/);
   });
@@ -258,7 +275,7 @@ describe("LogStore trigram filters", () => {
     await store.close();
     // Damage every chunk byte of stream b: reading it now fails its checksum.
     const blockDir = join(dir, "blocks", "00000001");
-    const index = JSON.parse(await readFile(join(blockDir, "index.json"), "utf8"));
+    const index = JSON.parse(gunzipSync(await readFile(join(blockDir, "index.json.gz"))).toString("utf8"));
     const b = index.streams.find((s: { labels: string[][] }) => s.labels[0]![1] === "b").chunks[0];
     expect(b.filter_bytes).toBeGreaterThan(0);
     const chunks = await readFile(join(blockDir, "chunks"));
