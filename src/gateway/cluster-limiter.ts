@@ -1,6 +1,6 @@
+import { TokenBucket } from "../lib/rate/token-bucket.js";
 import type { ClusterLimits } from "../registry/index.js";
 import { clusterUpdateHint, GatewayRefusal } from "./refusal.js";
-import { TokenBucket } from "./token-bucket.js";
 
 /** The limits a cluster runs under: the gateway's defaults, overridden by what its record sets. */
 export function effectiveLimits(defaults: ClusterLimits, overrides: Partial<ClusterLimits>): ClusterLimits {

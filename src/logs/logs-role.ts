@@ -1,6 +1,6 @@
 import { mkdir, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { TokenBucket } from "../gateway/token-bucket.js";
+import { TokenBucket } from "../lib/rate/token-bucket.js";
 import { HttpError } from "../server/errors.js";
 import { readBody } from "../server/http/body.js";
 import { requireLoopback } from "../server/http/loopback.js";
