@@ -1,11 +1,6 @@
-import {
-  brotliCompressSync,
-  brotliDecompressSync,
-  constants,
-  deflateRawSync,
-  inflateRawSync,
-} from "node:zlib";
+import { brotliCompressSync, brotliDecompressSync, constants, inflateRawSync } from "node:zlib";
 import snappy from "snappy";
+import { deflateRaw } from "./deflate-encoder.js";
 
 /**
  * The block codecs of a log chunk (`docs/format/log-chunk.md`, "Codecs"; the choice is ADR 13). The
@@ -16,14 +11,17 @@ export const LOG_CODECS = { none: 0, snappy: 1, deflate: 2, brotli: 3 } as const
 /** A codec name, as chunk builders take it. */
 export type LogCodecName = keyof typeof LOG_CODECS;
 
-/** The codec new chunks use: raw DEFLATE (gzip's algorithm without its framing), level 6 (ADR 13). */
+/**
+ * The codec new chunks use: raw DEFLATE (gzip's algorithm without its framing), written by
+ * libdeflate at level 5 (ADR 13).
+ */
 export const DEFAULT_LOG_CODEC: LogCodecName = "deflate";
 
 /** The default compression level per codec (ignored by `none` and `snappy`). */
 export const DEFAULT_LOG_CODEC_LEVEL: Readonly<Record<LogCodecName, number>> = {
   none: 0,
   snappy: 0,
-  deflate: 6,
+  deflate: 5,
   brotli: 1,
 };
 
@@ -34,7 +32,7 @@ export function logCodecName(id: number): LogCodecName | undefined {
 }
 
 /**
- * Compresses one block payload. `level` is the codec's own scale (deflate 1–9, brotli 0–11). Returns
+ * Compresses one block payload. `level` is the codec's own scale (deflate 1–12, libdeflate's; brotli 0–11). Returns
  * a buffer the caller owns; `raw` is only read.
  */
 export function compressBlock(codec: LogCodecName, raw: Uint8Array, level: number): Uint8Array {
@@ -44,7 +42,7 @@ export function compressBlock(codec: LogCodecName, raw: Uint8Array, level: numbe
     case "snappy":
       return snappy.compressSync(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength));
     case "deflate":
-      return deflateRawSync(raw, { level });
+      return deflateRaw(raw, level);
     case "brotli":
       return brotliCompressSync(raw, {
         params: {
