@@ -10,7 +10,7 @@ import { MemChunk, type StreamSource } from "./stream-source.js";
  */
 
 /** Largest trigram filter of a head chunk (a chunk's own is sized by its lines: `trigramFilterBits`). */
-const MAX_FILTER_BITS = 2048;
+const MAX_FILTER_BITS = 4096;
 
 /** When a stream's open buffer becomes a chunk. */
 export interface CutPolicy {

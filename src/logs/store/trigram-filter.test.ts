@@ -61,10 +61,11 @@ describe("TrigramFilter", () => {
     expect(multi.mayContain("t part")).toBe(true);
   });
 
-  it("sizes filters from 512 to 2048 bits by the chunk's line bytes", () => {
+  it("sizes filters from 512 to 4096 bits by the chunk's line bytes", () => {
     expect(trigramFilterBits(0)).toBe(512);
     expect(trigramFilterBits(100_000)).toBe(1024);
-    expect(trigramFilterBits(10_000_000)).toBe(2048);
+    expect(trigramFilterBits(400_000)).toBe(4096);
+    expect(trigramFilterBits(10_000_000)).toBe(4096);
     expect(() => new TrigramFilter(new Uint8Array(3))).toThrow(RangeError);
   });
 });
