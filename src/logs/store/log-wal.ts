@@ -46,13 +46,10 @@ export interface WalEntry {
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
-const int64Scratch = new DataView(new ArrayBuffer(8));
-
 /** Appends `v` as 8 bytes, big-endian two's complement. */
 function int64(out: RecordBuffer, v: bigint): void {
   if (v < INT64_MIN || v > INT64_MAX) throw new RangeError(`timestamp ${v} ns does not fit in an int64`);
-  int64Scratch.setBigInt64(0, v);
-  for (let i = 0; i < 8; i++) out.u8(int64Scratch.getUint8(i));
+  out.int64BE(v);
 }
 
 /** Encodes a STREAMS record into `out`; the returned view is valid until `out` is written again. */

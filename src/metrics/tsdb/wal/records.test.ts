@@ -4,6 +4,7 @@ import { Labels } from "../../../model/labels.js";
 import { isStaleNaN, STALE_NAN, STALE_NAN_BITS } from "../../../model/stale.js";
 import { RecordDecodeError } from "./errors.js";
 import {
+  Cursor,
   decodeSamples,
   decodeSeries,
   decodeTruncation,
@@ -57,6 +58,35 @@ describe("varints", () => {
     expect(() => out.uvarint(-1)).toThrow(RangeError);
     expect(() => out.uvarint(2 ** 53)).toThrow(RangeError);
     expect(() => out.varint(0.5)).toThrow(RangeError);
+  });
+});
+
+describe("strings and int64s", () => {
+  it("round-trips any string, whatever its UTF-8 length prefix turns out to be (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.string({ unit: "grapheme", maxLength: 300 }), { maxLength: 8 }),
+        fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }),
+        (strings, v) => {
+          const out = new RecordBuffer(16);
+          for (const s of strings) out.string(s);
+          out.int64BE(v);
+          const bytes = out.bytes();
+          const c = new Cursor(bytes);
+          for (const s of strings) expect(c.string()).toBe(s);
+          expect(Buffer.from(bytes.subarray(c.pos)).readBigInt64BE(0)).toBe(v);
+        },
+      ),
+    );
+  });
+
+  it("hands out views whose slice is a copy", () => {
+    const out = new RecordBuffer(16);
+    out.string("x".repeat(200));
+    const copy = out.bytes().slice();
+    out.reset();
+    out.string("y".repeat(200));
+    expect(new Cursor(copy).string()).toBe("x".repeat(200));
   });
 });
 

@@ -39,12 +39,12 @@ if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) {
  * starts from empty, and the returned view is valid until the next encode into the same buffer.
  */
 export class RecordBuffer {
-  #buf: Uint8Array;
+  #buf: Buffer;
   #len = 0;
 
   /** `capacity` is the initial size in bytes; the buffer doubles as needed. */
   constructor(capacity = 4096) {
-    this.#buf = new Uint8Array(Math.max(16, capacity));
+    this.#buf = Buffer.alloc(Math.max(16, capacity));
   }
 
   /** Bytes written since the last {@link reset}. */
@@ -59,7 +59,8 @@ export class RecordBuffer {
 
   /** A view of the bytes written; valid until the buffer is written again. */
   bytes(): Uint8Array {
-    return this.#buf.subarray(0, this.#len);
+    // A plain Uint8Array, not a Buffer, whose `slice` would not copy.
+    return new Uint8Array(this.#buf.buffer, this.#buf.byteOffset, this.#len);
   }
 
   /** Makes room for `n` more bytes. */
@@ -68,8 +69,8 @@ export class RecordBuffer {
     if (need <= this.#buf.length) return;
     let cap = this.#buf.length * 2;
     while (cap < need) cap *= 2;
-    const next = new Uint8Array(cap);
-    next.set(this.#buf.subarray(0, this.#len));
+    const next = Buffer.alloc(cap);
+    this.#buf.copy(next, 0, 0, this.#len);
     this.#buf = next;
   }
 
@@ -129,11 +130,24 @@ export class RecordBuffer {
       this.#len = p;
       return;
     }
-    const n = Buffer.byteLength(s, "utf8");
+    // One pass: encode after room for the length prefix of the longest UTF-8 the string could take
+    // (3 bytes a UTF-16 unit), then move the bytes back if the real length needs a shorter prefix.
+    const max = s.length * 3;
+    const room = uvarintBytes(max);
+    this.reserve(room + max + 8);
+    const at = this.#len + room;
+    const n = this.#buf.write(s, at, max, "utf8");
+    const prefix = uvarintBytes(n);
+    if (prefix < room) this.#buf.copyWithin(this.#len + prefix, at, at + n);
     this.uvarint(n);
-    this.reserve(n);
-    const { written } = encoder.encodeInto(s, this.#buf.subarray(this.#len, this.#len + n));
-    this.#len += written;
+    this.#len += n;
+  }
+
+  /** Appends an int64 as 8 bytes, big-endian two's complement; throws a RangeError outside int64. */
+  int64BE(v: bigint): void {
+    this.reserve(8);
+    this.#buf.writeBigInt64BE(v, this.#len);
+    this.#len += 8;
   }
 
   /** Appends 8 bytes from `src` starting at byte `at` (a float64's raw bits). */
@@ -146,7 +160,13 @@ export class RecordBuffer {
   }
 }
 
-const encoder = new TextEncoder();
+/** Bytes of `n` as an unsigned LEB128 varint. */
+function uvarintBytes(n: number): number {
+  let k = 1;
+  for (let x = n; x >= 0x80; x = Math.floor(x / 0x80)) k++;
+  return k;
+}
+
 // ignoreBOM: a label value may start with U+FEFF, which must come back as it was written.
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
