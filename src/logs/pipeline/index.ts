@@ -11,6 +11,7 @@ export {
   PipelineErrorCode,
   sanitizeLabelName,
 } from "./line-labels.js";
+export { type LogfmtVisitor, scanLogfmt } from "./logfmt.js";
 export type { Pipeline, PipelineDeps, PipelineResult } from "./pipeline.js";
 export { compilePipeline, DEFAULT_PIPELINE_DEPS } from "./pipeline.js";
 export type { CompileTemplate, TemplateData } from "./template.js";

@@ -7,6 +7,8 @@ import { parse } from "./parser.js";
 
 export { TemplateError, TemplateExecError } from "./errors.js";
 export type { TemplateData } from "./exec.js";
+export { parseTime, TimeParseError } from "./go-time-parse.js";
+export { loadZone, type ZoneLookup } from "./zone.js";
 
 /**
  * Compiles `text` (Go template syntax). Throws {@link TemplateError} with line, column and offset
