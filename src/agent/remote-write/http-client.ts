@@ -24,7 +24,7 @@ export type PostOutcome =
       /** 423: the seed switched this data flow off; the batch must be dropped, not kept. */
       readonly kind: "flow_disabled";
       readonly status: number;
-      /** The `Mirador-Flow` header (`metrics` when absent). */
+      /** The `Mirador-Flow` header (when absent: `logs` for a Loki push, else `metrics`). */
       readonly flow: string;
       readonly message: string;
     }
@@ -36,11 +36,21 @@ export type PostOutcome =
  */
 export const FORBIDDEN_RETRY_MS = 30_000;
 
-const CONTENT_TYPE: Record<RemoteWriteVersion, string> = {
+/** What a body is: remote-write 1.0 or 2.0, or a Loki push (protobuf + snappy, as Promtail sends it). */
+export type PostBodyKind = RemoteWriteVersion | "loki";
+
+const CONTENT_TYPE: Record<PostBodyKind, string> = {
   "1.0": "application/x-protobuf;proto=prometheus.WriteRequest",
   "2.0": "application/x-protobuf;proto=io.prometheus.write.v2.Request",
+  loki: "application/x-protobuf",
 };
-const VERSION_HEADER: Record<RemoteWriteVersion, string> = { "1.0": "0.1.0", "2.0": "2.0.0" };
+const VERSION_HEADER: Record<PostBodyKind, string | undefined> = {
+  "1.0": "0.1.0",
+  "2.0": "2.0.0",
+  loki: undefined,
+};
+/** The flow a 423 refers to when the answer does not name one. */
+const DEFAULT_FLOW: Record<PostBodyKind, string> = { "1.0": "metrics", "2.0": "metrics", loki: "logs" };
 const MAX_MESSAGE = 1024;
 
 /**
@@ -78,7 +88,7 @@ export class RemoteWriteClient {
   }
 
   /** Sends `body` (snappy-compressed, of `version`); never rejects. */
-  post(body: Uint8Array, version: RemoteWriteVersion, signal: AbortSignal): Promise<PostOutcome> {
+  post(body: Uint8Array, version: PostBodyKind, signal: AbortSignal): Promise<PostOutcome> {
     return new Promise((resolve) => {
       let settled = false;
       const lease = this.#tls?.lease();
@@ -103,10 +113,12 @@ export class RemoteWriteClient {
             "content-encoding": "snappy",
             "content-length": String(body.length),
             "user-agent": this.userAgent,
-            "x-prometheus-remote-write-version": VERSION_HEADER[version],
+            ...(VERSION_HEADER[version] === undefined
+              ? {}
+              : { "x-prometheus-remote-write-version": VERSION_HEADER[version] }),
           },
         },
-        (res) => this.#answer(res, done),
+        (res) => this.#answer(res, DEFAULT_FLOW[version], done),
       );
       const timer = setTimeout(() => {
         fail("timeout", `no answer within ${this.timeoutMs} ms`);
@@ -117,7 +129,7 @@ export class RemoteWriteClient {
     });
   }
 
-  #answer(res: IncomingMessage, done: (o: PostOutcome) => void): void {
+  #answer(res: IncomingMessage, defaultFlow: string, done: (o: PostOutcome) => void): void {
     const chunks: Buffer[] = [];
     let size = 0;
     res.on("data", (c: Buffer) => {
@@ -157,7 +169,7 @@ export class RemoteWriteClient {
         done({
           kind: "flow_disabled",
           status,
-          flow: (Array.isArray(flow) ? flow[0] : flow)?.trim().toLowerCase() || "metrics",
+          flow: (Array.isArray(flow) ? flow[0] : flow)?.trim().toLowerCase() || defaultFlow,
           message,
         });
       } else done({ kind: "refused", status, message });
