@@ -128,6 +128,36 @@ describe("FileTailer", () => {
     await t.close();
   });
 
+  it("reads the rotated files in between when the path rotated twice behind the reader, oldest first", async () => {
+    // While running: the reader is at the end of a1 when two renames happen before its next read.
+    const p = join(dir, "0.log");
+    writeFileSync(p, "a1\n");
+    const t = new FileTailer(p);
+    const got = await drain(t);
+    appendFileSync(p, "a2\n");
+    renameSync(p, `${p}.20261121-100000`);
+    writeFileSync(p, "b1\nb2\n");
+    renameSync(p, `${p}.20261121-100010`);
+    writeFileSync(`${p}.20261121-090000.gz`, "compressed: never read\n");
+    writeFileSync(join(dir, "1.log.20261121-100005"), "another file's rotation: never read\n");
+    writeFileSync(p, "c1\n");
+    await drain(t, got);
+    expect(got.lines).toEqual(["a1", "a2", "b1", "b2", "c1"]);
+    await t.close();
+
+    // After a restart: the saved file rotated away, then another rotation came before the restart.
+    const q = join(dir, "q.log");
+    writeFileSync(q, "x1\nx2\n");
+    const saved = { inode: inodeOf(q), offset: 3 }; // x1 was queued before the stop
+    renameSync(q, `${q}.1`);
+    writeFileSync(q, "y1\n");
+    renameSync(q, `${q}.2`);
+    writeFileSync(q, "z1\n");
+    const resumed = new FileTailer(q, { position: saved });
+    expect((await drain(resumed)).lines).toEqual(["x2", "y1", "z1"]);
+    await resumed.close();
+  });
+
   it("copy-truncate: restarts at 0 on the same inode", async () => {
     const p = join(dir, "ct.log");
     writeFileSync(p, "l1\nl2\nl3\n");

@@ -1,6 +1,6 @@
 import type { FileHandle } from "node:fs/promises";
 import { open, readdir, stat } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 
 /**
  * Tailing of one log file by path, across rotations, from a saved position.
@@ -16,9 +16,11 @@ import { dirname, join } from "node:path";
  *   open descriptor first; then its unterminated last line, if any, is given as a line and the new
  *   file is opened from offset 0. The old file's size is checked again after the new file is seen,
  *   so everything written to it before the rename is read. Lines written to it after it was read to
- *   the end and the new one seen are lost (the writer should have moved on by then), and so is a
- *   whole rotated file when the path rotates twice before the reader reached the end of the first
- *   (the tailer follows the path, as Promtail does: keep rotations further apart than the lag).
+ *   the end and the new one seen are lost (the writer should have moved on by then). When the path
+ *   rotated more than once before the reader reached the end of the old file (a reader behind, or
+ *   an agent restarted), the rotated files in between — siblings named `<file>.<suffix>`, not
+ *   compressed (`.gz`), last written after the old file — are read whole, oldest first, before the
+ *   path; a rotated file already compressed (as the kubelet does with all but the newest) is lost.
  * - Copy and truncate (logrotate `copytruncate`): seen as a size below the read offset on the same
  *   inode; reading restarts at 0. As with Promtail, lines written between the reader's last read and
  *   the copy are in the copy only (lost unless the copy is also tailed), and if the file grows past
@@ -30,8 +32,8 @@ import { dirname, join } from "node:path";
  * - Restart: with a saved position whose inode is the file's and whose offset is within it, reading
  *   resumes there. With another inode (the file rotated meanwhile), the rotated file is looked for
  *   by inode in the same directory (where kubelet and logrotate put it): if found, it is read to its
- *   end from the saved offset first, then the path from 0; if not, the path is read from 0 (what
- *   was left unread in the old file is lost). With no saved position: from the start (default) or
+ *   end from the saved offset first, then the newer rotated siblings (as above), then the path from
+ *   0; if not, the path is read from 0 (what was left unread in the old file is lost). With no saved position: from the start (default) or
  *   the end (`startAtEnd`).
  *
  * Lines longer than `maxLineBytes` are cut: the first `maxLineBytes` bytes are given with
@@ -123,6 +125,10 @@ export class FileTailer {
   private skipping = false;
   private reopenFromStart = false;
   private saved: Position | undefined;
+  /** Rotated files to read whole, in this order, before the path (see the file comment). */
+  private between: string[] = [];
+  /** Inodes of the rotated files finished since the path itself was last opened (never read twice). */
+  private finished = new Set<string>();
   private readonly startAtEnd: boolean;
   private readonly chunkBytes: number;
   private readonly maxLineBytes: number;
@@ -218,9 +224,19 @@ export class FileTailer {
   }
 
   private async openFile(): Promise<boolean> {
-    let fh: FileHandle;
+    let fh: FileHandle | undefined;
+    while (fh === undefined && this.between.length > 0) {
+      // A rotated file between the old one and the path; it may have been deleted meanwhile.
+      fh = await open(this.between.shift()!, "r").catch((err: unknown) => {
+        if (isMissing(err)) return undefined;
+        throw err;
+      });
+    }
     try {
-      fh = await open(this.path, "r");
+      if (fh === undefined) {
+        fh = await open(this.path, "r");
+        this.finished.clear();
+      }
     } catch (err) {
       if (isMissing(err)) {
         this.gone = true;
@@ -246,6 +262,7 @@ export class FileTailer {
         fh = old.fh;
         this.inode = saved.inode;
         size = old.size;
+        this.between = await this.rotatedAfter(old.fh);
       }
     }
     this.fh = fh;
@@ -290,6 +307,41 @@ export class FileTailer {
     return undefined;
   }
 
+  /**
+   * The path's rotated siblings (`<name>.<suffix>`, not `.gz`) last written after `old`, oldest
+   * first, leaving out `old` itself and the file at the path now (`pathInode`).
+   */
+  private async rotatedAfter(old: FileHandle, pathInode?: string): Promise<string[]> {
+    const dir = dirname(this.path);
+    const prefix = `${basename(this.path)}.`;
+    const o = await old.stat({ bigint: true });
+    const oldInode = `${o.dev}:${o.ino}`;
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch {
+      return [];
+    }
+    const found: { path: string; mtimeNs: bigint }[] = [];
+    for (const name of names) {
+      if (!name.startsWith(prefix) || name.endsWith(".gz")) continue;
+      const p = join(dir, name);
+      try {
+        const st = await stat(p, { bigint: true });
+        const inode = `${st.dev}:${st.ino}`;
+        // Same mtime counts as after: with a coarse clock a file and the next share one, and a
+        // duplicate line is better than a lost one.
+        const skip = inode === oldInode || inode === pathInode || this.finished.has(inode);
+        if (!st.isFile() || skip || st.mtimeNs < o.mtimeNs) continue;
+        found.push({ path: p, mtimeNs: st.mtimeNs });
+      } catch (err) {
+        if (!isMissing(err)) throw err;
+      }
+    }
+    found.sort((a, b) => (a.mtimeNs < b.mtimeNs ? -1 : a.mtimeNs > b.mtimeNs ? 1 : a.path < b.path ? -1 : 1));
+    return found.map((f) => f.path);
+  }
+
   private restartTruncated(): LineBatch {
     this.stats.truncations++;
     this.readOffset = 0;
@@ -323,6 +375,8 @@ export class FileTailer {
     this.takeTail();
     const b = this.batch("rotated");
     const fh = this.fh;
+    this.finished.add(this.inode);
+    if (this.between.length === 0) this.between = await this.rotatedAfter(fh!, ino);
     this.fh = undefined;
     await fh?.close();
     return b;
