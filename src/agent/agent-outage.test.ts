@@ -1,10 +1,10 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AgentChild } from "../test-support/agent-child.js";
 import { freePort } from "../test-support/processes.js";
 import { eventually } from "../test-support/seed.js";
 import { type SeedChild, startSeedChild, transpileSeed } from "../test-support/seed-child.js";
@@ -51,48 +51,6 @@ class CountingTarget {
   async stop(): Promise<void> {
     this.#server?.closeAllConnections();
     await new Promise((r) => this.#server?.close(r));
-  }
-}
-
-/** A `mirador agent` child process. */
-class AgentChild {
-  #proc: ChildProcess | undefined;
-  #out = "";
-
-  constructor(
-    private readonly runner: string,
-    private readonly config: string,
-  ) {}
-
-  async start(): Promise<void> {
-    const proc = spawn(process.execPath, [this.runner, "agent", `--config=${this.config}`], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    this.#proc = proc;
-    const keep = (b: Buffer) => {
-      this.#out = (this.#out + b.toString()).slice(-20_000);
-    };
-    proc.stdout?.on("data", keep);
-    proc.stderr?.on("data", keep);
-    await eventually(
-      async () => (/agent started/.test(this.#out) ? true : proc.exitCode === null ? undefined : false),
-      30_000,
-      () => `the agent to start:\n${this.#out}`,
-    ).then((ok) => {
-      if (!ok) throw new Error(`the agent exited:\n${this.#out}`);
-    });
-  }
-
-  async stop(): Promise<void> {
-    const proc = this.#proc;
-    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
-    const exited = new Promise((r) => proc.once("exit", r));
-    proc.kill("SIGTERM");
-    await exited;
-  }
-
-  output(): string {
-    return this.#out;
   }
 }
 

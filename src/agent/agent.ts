@@ -26,6 +26,7 @@ import { lazyDiscoverer } from "./discovery/lazy.js";
 import { TargetManager } from "./discovery/manager.js";
 import type { ResolvedTarget } from "./discovery/types.js";
 import { HostCollector } from "./host/index.js";
+import { LogCollector } from "./logs/log-collector.js";
 import { RemoteWriteQueue } from "./remote-write/index.js";
 import type { SampleBatch } from "./sample-batch.js";
 import { type CollectorSpec, ScrapePool, type ScrapeReport } from "./scrape/index.js";
@@ -69,6 +70,8 @@ export class Agent {
   readonly #errors = new ErrorLog();
   readonly #hostCollector: HostCollector | undefined;
   #queue: RemoteWriteQueue | undefined;
+  #logs: LogCollector | undefined;
+  #logsFlow = true;
   #pool: ScrapePool | undefined;
   #manager: TargetManager | undefined;
   #channel: ControlChannel | undefined;
@@ -190,6 +193,7 @@ export class Agent {
     queue.setFlowEnabled(this.#metricsFlow);
     queue.start();
     this.#queue = queue;
+    if (cfg.logs.enabled) await this.#startLogs();
     const pool = new ScrapePool({
       identity: cfg.cluster,
       alignmentMs: cfg.scrape_alignment,
@@ -233,6 +237,7 @@ export class Agent {
           identityChanged: (id) => {
             this.#identity = id;
             queue.setTls(id);
+            this.#logs?.setTls({ cert: id.cert, key: id.key, ca: id.ca });
           },
         },
         errors: this.#errors,
@@ -275,6 +280,7 @@ export class Agent {
     await this.#applying;
     await this.#manager?.stop();
     await this.#pool?.stop();
+    await this.#logs?.stop(graceMs);
     await this.#queue?.stop(graceMs);
     await this.#http.close(1_000);
   }
@@ -398,9 +404,46 @@ export class Agent {
     return run;
   }
 
-  /** Switches the metrics flow as a version says. */
+  /** Switches the flows as a version says. */
   #setFlows(flows: Flows): void {
     this.#setMetricsFlow(flows.metrics, "configuration");
+    this.#setLogsFlow(flows.logs, "configuration");
+  }
+
+  /**
+   * Opens and starts the log side (`logs` in the configuration): its own disk queue and positions
+   * under `<data_dir>/logs`, pushes to `logs.push_url` (default: the gateway's origin).
+   */
+  async #startLogs(): Promise<void> {
+    const cfg = this.config;
+    const id = this.#identity;
+    const logs = await LogCollector.open(cfg.logs, {
+      logger: this.logger.child({ component: "logs" }),
+      metrics: this.metrics,
+      dataDir: cfg.data_dir,
+      url: cfg.logs.push_url ?? new URL(cfg.remote_write_url).origin,
+      ...(id && { tls: { cert: id.cert, key: id.key, ca: id.ca } }),
+      externalLabels: { ...cfg.external_labels, cluster: cfg.cluster },
+      node: process.env.NODE_NAME ?? hostname(),
+      onFlowDisabled: (flow) => this.#flowRefused(flow),
+    });
+    logs.setFlowEnabled(this.#logsFlow);
+    logs.start(cfg.logs.positions_sync_period);
+    this.#logs = logs;
+  }
+
+  /**
+   * Switches the logs flow. Off, the files are still read (so that switching it back on does not
+   * send a backlog the seed refused) and what is read is dropped and counted.
+   */
+  #setLogsFlow(on: boolean, why: string): void {
+    if (on === this.#logsFlow) return;
+    this.#logsFlow = on;
+    this.#control.flowEnabled.set({ flow: "logs" }, on ? 1 : 0);
+    this.#logs?.setFlowEnabled(on);
+    if (this.#logs === undefined) return;
+    if (on) this.logger.info("logs flow enabled by the seed: sending logs", { why });
+    else this.logger.warn("logs flow disabled by the seed: dropping what is read and queued", { why });
   }
 
   /**
@@ -409,8 +452,10 @@ export class Agent {
    * no way to learn that: each refused batch is dropped and collection goes on.
    */
   #flowRefused(flow: string): void {
-    if (flow !== "metrics" || this.#channel === undefined || !this.#metricsFlow) return;
-    this.#setMetricsFlow(false, "gateway answered 423");
+    if (this.#channel === undefined) return;
+    if (flow === "metrics" && this.#metricsFlow) this.#setMetricsFlow(false, "gateway answered 423");
+    else if (flow === "logs" && this.#logsFlow) this.#setLogsFlow(false, "gateway answered 423");
+    else return;
     this.#channel.pollNow();
   }
 

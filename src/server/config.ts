@@ -136,6 +136,58 @@ export const agentConfigSchema = z
         sync_interval: duration.prefault("1s"),
       })
       .prefault({}),
+    /**
+     * Log collection (docs/agent-logs.md): tails the node's container logs and any files named in
+     * `files`, runs them through Promtail-style `pipeline_stages`, and pushes them to the seed's
+     * Loki push API through a disk-backed queue.
+     */
+    logs: z
+      .strictObject({
+        enabled: z.boolean().default(false),
+        /** Loki push URL; default: `/loki/api/v1/push` on the origin of `remote_write_url`. */
+        push_url: z.string().url().optional(),
+        /** Extra headers of every push (e.g. `X-Scope-OrgID` when pushing to a seed's logs role directly, without the gateway). */
+        headers: z.record(z.string(), z.string()).default({}),
+        /** The container logs of the node's pods, `<pods_dir>/<namespace>_<pod>_<uid>/<container>/N.log`. */
+        pods: z
+          .strictObject({
+            enabled: z.boolean().default(true),
+            dir: z.string().default("/var/log/pods"),
+            /**
+             * Pod labels copied to every stream of the pod (e.g. `app`), read from the Kubernetes API
+             * through the same discovery as the metrics side; the name is sanitized as Prometheus's
+             * `labelmap` does (`app.kubernetes.io/name` → `app_kubernetes_io_name`).
+             */
+            pod_labels: z.array(z.string().min(1)).default([]),
+            /** Stages for the container logs, after the CRI or Docker framing is decoded. */
+            pipeline_stages: z.array(z.unknown()).default([]),
+          })
+          .prefault({}),
+        /** Other files (node logs such as `/var/log/syslog`): an absolute glob, labels, and their own stages. */
+        files: z
+          .array(
+            z.strictObject({
+              path: z
+                .string()
+                .startsWith("/", { error: "logs.files[].path must be an absolute path or glob" }),
+              labels: z.record(z.string(), z.string()).default({}),
+              format: z.enum(["auto", "cri", "docker", "raw"]).default("raw"),
+              pipeline_stages: z.array(z.unknown()).default([]),
+            }),
+          )
+          .default([]),
+        /** Where reading starts in files found at the very first start (files found later start at their beginning). */
+        start_at: z.enum(["beginning", "end"]).default("beginning"),
+        /** A push is sent once it holds this many bytes of lines (Promtail's `batchsize`). */
+        batch_size: byteSize.prefault("1MiB"),
+        /** …or once its oldest line waited this long (Promtail's `batchwait`). */
+        batch_wait: duration.prefault("1s"),
+        /** Bound of the logs' disk queue; past it the oldest lines are dropped and counted. */
+        max_queue_size: byteSize.prefault("1GiB"),
+        /** How often file positions are saved (each save waits until the lines read are on disk in the queue). */
+        positions_sync_period: duration.prefault("1s"),
+      })
+      .prefault({}),
   })
   .superRefine((cfg, ctx) => {
     if (cfg.remote_write_url.startsWith("https:") && cfg.tls === undefined)

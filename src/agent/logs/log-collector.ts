@@ -1,0 +1,312 @@
+import { join } from "node:path";
+import { Counter, Gauge, type Registry } from "prom-client";
+import type { Logger } from "../../lib/log/logger.js";
+import type { ClientTls } from "../remote-write/index.js";
+import { type AppendResult, LogShipper, type LogStream } from "./ship/index.js";
+import { compilePipeline, type Entry, LOG_ERROR_LABEL, newEntry, type Pipeline } from "./stages/index.js";
+import { type EntryBatch, type LogEntry, PositionsFile, TailManager, type TailTarget } from "./tail/index.js";
+
+/**
+ * The agent's log side: a {@link TailManager} reads the node's container logs (and any other files
+ * configured), each line goes through its target's Promtail-style {@link Pipeline}, and the
+ * {@link LogShipper} queues it on disk and pushes it to the seed. File positions move only after
+ * the lines read up to them are synced to the disk queue, so a killed agent re-reads rather than
+ * loses (docs/agent-logs.md).
+ *
+ * Labels of a container's lines: `namespace`, `pod`, `container` (from the kubelet's path),
+ * `stream` (stdout/stderr), `node`, plus the agent's `cluster` and external labels, which are added
+ * after the stages so that no stage can remove them. Node files get `filename` and their configured
+ * labels. A line that does not follow its file's framing goes on unparsed with `log_error`.
+ */
+
+/** The `logs` section of the agent's configuration, as the schema resolves it. */
+export interface LogsConfig {
+  readonly enabled: boolean;
+  readonly push_url?: string | undefined;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly pods: {
+    readonly enabled: boolean;
+    readonly dir: string;
+    readonly pod_labels: readonly string[];
+    readonly pipeline_stages: readonly unknown[];
+  };
+  readonly files: readonly {
+    readonly path: string;
+    readonly labels: Readonly<Record<string, string>>;
+    readonly format: "auto" | "cri" | "docker" | "raw";
+    readonly pipeline_stages: readonly unknown[];
+  }[];
+  readonly start_at: "beginning" | "end";
+  readonly batch_size: number;
+  readonly batch_wait: number;
+  readonly max_queue_size: number;
+  readonly positions_sync_period: number;
+}
+
+/** What the collector needs from the agent. */
+export interface LogCollectorDeps {
+  readonly logger: Logger;
+  readonly metrics: Registry;
+  /** `<data_dir>` of the agent: the queue goes to `logs/queue`, positions to `logs/positions.json`. */
+  readonly dataDir: string;
+  /** The Loki push URL (or the seed's base URL). */
+  readonly url: string;
+  readonly tls?: ClientTls;
+  /** Labels added to every stream last: `cluster` and the agent's external labels. */
+  readonly externalLabels: Readonly<Record<string, string>>;
+  /** The node's name, the `node` label of container logs. */
+  readonly node: string;
+  /** Told when the seed answers 423 for the logs flow. */
+  readonly onFlowDisabled?: (flow: string) => void;
+  /** Unix ms (tests). */
+  readonly now?: () => number;
+}
+
+/** The label carrying a target's index through the tail manager to its pipeline; never sent. */
+const TARGET_LABEL = "__mirador_target";
+/** Path labels that are not stream labels: ids that change with every pod and rotation. */
+const PATH_ONLY = new Set([TARGET_LABEL, "pod_uid", "container_id"]);
+/** How often pipelines release what they hold past its time (multiline, split lines). */
+const PIPELINE_FLUSH_MS = 1_000;
+
+interface Target {
+  readonly tail: TailTarget;
+  readonly pipeline: Pipeline;
+  /** Whether the `filename` label stays (node files) or goes (container logs). */
+  readonly keepFilename: boolean;
+}
+
+/** The log side of one agent; see the file comment. Lifecycle: `open` → `start` → `stop`. */
+export class LogCollector {
+  readonly #deps: LogCollectorDeps;
+  readonly #targets: Target[];
+  readonly #shipper: LogShipper;
+  readonly #positions: PositionsFile;
+  readonly #tail: TailManager;
+  readonly #now: () => number;
+  readonly #pipelineDrops: Counter<"reason">;
+  #flushTimer: NodeJS.Timeout | undefined;
+  #pipelineDropsSeen = new Map<string, number>();
+
+  private constructor(
+    deps: LogCollectorDeps,
+    targets: Target[],
+    shipper: LogShipper,
+    positions: PositionsFile,
+    cfg: LogsConfig,
+  ) {
+    this.#deps = deps;
+    this.#targets = targets;
+    this.#shipper = shipper;
+    this.#positions = positions;
+    this.#now = deps.now ?? Date.now;
+    this.#tail = new TailManager({
+      targets: targets.map((t) => t.tail),
+      positions,
+      startAtEnd: cfg.start_at === "end",
+      maxBatchBytes: Math.min(cfg.batch_size, 4 * 1024 * 1024),
+      onEntries: (batch) => this.#consume(batch),
+      onError: (err) => deps.logger.warn("log tailing", { error: String(err) }),
+    });
+    this.#pipelineDrops = new Counter({
+      name: "mirador_agent_logs_pipeline_dropped_total",
+      help: "Log lines dropped by pipeline stages (drop, limit, match with action drop, json drop_malformed), by reason.",
+      labelNames: ["reason"],
+      registers: [deps.metrics],
+    });
+    this.#registerTailMetrics(deps.metrics);
+  }
+
+  /**
+   * Compiles every target's stages (a bad stage throws, naming `logs.pods.pipeline_stages[i]…` or
+   * `logs.files[k].pipeline_stages[i]…`), opens the disk queue and loads the positions.
+   */
+  static async open(cfg: LogsConfig, deps: LogCollectorDeps): Promise<LogCollector> {
+    const targets: Target[] = [];
+    if (cfg.pods.enabled) {
+      targets.push({
+        tail: { glob: join(cfg.pods.dir, "*", "*", "*.log"), format: "auto", labels: {} },
+        pipeline: compilePipeline(cfg.pods.pipeline_stages, { path: "logs.pods.pipeline_stages" }),
+        keepFilename: false,
+      });
+    }
+    cfg.files.forEach((f, k) => {
+      targets.push({
+        tail: { glob: f.path, format: f.format, labels: f.labels },
+        pipeline: compilePipeline(f.pipeline_stages, { path: `logs.files[${k}].pipeline_stages` }),
+        keepFilename: true,
+      });
+    });
+    targets.forEach((t, i) => {
+      (t as { tail: TailTarget }).tail = {
+        ...t.tail,
+        labels: { ...t.tail.labels, [TARGET_LABEL]: String(i) },
+      };
+    });
+    const dir = join(deps.dataDir, "logs");
+    const shipper = await LogShipper.open(
+      {
+        url: deps.url,
+        dir: join(dir, "queue"),
+        ...(deps.tls === undefined ? {} : { tls: deps.tls }),
+        batchSizeBytes: cfg.batch_size,
+        batchWaitMs: cfg.batch_wait,
+        maxQueueBytes: cfg.max_queue_size,
+        headers: cfg.headers,
+      },
+      {
+        logger: deps.logger,
+        metrics: deps.metrics,
+        ...(deps.onFlowDisabled === undefined ? {} : { onFlowDisabled: deps.onFlowDisabled }),
+      },
+    );
+    const positions = await PositionsFile.load(join(dir, "positions.json"));
+    return new LogCollector(deps, targets, shipper, positions, cfg);
+  }
+
+  /** Starts delivery, then tailing, and the periodic saves of positions. */
+  start(periodMs = 1_000): void {
+    this.#shipper.start();
+    this.#tail.start();
+    this.#positions.startAutoSave(periodMs, (err) =>
+      this.#deps.logger.warn("saving log positions", { error: String(err) }),
+    );
+    this.#flushTimer = setInterval(() => this.#flushPipelines(false), PIPELINE_FLUSH_MS);
+    this.#flushTimer.unref();
+  }
+
+  /** Follows the seed's flow switch: off drops what is read (counted), as the metrics side does. */
+  setFlowEnabled(on: boolean): void {
+    this.#shipper.setFlowEnabled(on);
+  }
+
+  /** A renewed client certificate. */
+  setTls(tls: ClientTls): void {
+    this.#shipper.setTls(tls);
+  }
+
+  /** Stops tailing, releases what pipelines hold, syncs and saves positions, then stops delivery. */
+  async stop(graceMs = 5_000): Promise<void> {
+    clearInterval(this.#flushTimer);
+    await this.#tail.stop();
+    this.#flushPipelines(true);
+    await this.#shipper.sync().catch(() => undefined);
+    await this.#positions.stop();
+    await this.#shipper.stop(graceMs);
+  }
+
+  /** One batch of read lines: through the pipelines, into the queue, synced; then its positions. */
+  async #consume(batch: EntryBatch): Promise<void> {
+    const now = this.#now();
+    const out: Entry[] = [];
+    for (const e of batch.entries) {
+      const target = this.#targets[Number(e.labels[TARGET_LABEL])];
+      if (target === undefined) continue;
+      // A line that broke its file's framing: `log_error` names the format (a label, so a handful of
+      // values), the parser's words go along as structured metadata.
+      const metadata = e.error === undefined ? undefined : new Map([["log_error_detail", e.error]]);
+      const entry = newEntry(e.line, e.tsNs, this.#labelsOf(e, target), metadata);
+      for (const r of target.pipeline.process(entry, now)) out.push(r);
+    }
+    this.#countPipelineDrops();
+    this.#append(out);
+    await this.#shipper.sync();
+    this.#positions.setAll(batch.positions);
+  }
+
+  #labelsOf(e: LogEntry, target: Target): Map<string, string> {
+    const labels = new Map<string, string>();
+    for (const [k, v] of Object.entries(e.labels)) {
+      if (PATH_ONLY.has(k) || (k === "filename" && !target.keepFilename)) continue;
+      labels.set(k, v);
+    }
+    if (e.stream !== undefined) labels.set("stream", e.stream);
+    if (labels.has("pod")) labels.set("node", this.#deps.node);
+    if (e.error !== undefined) labels.set(LOG_ERROR_LABEL, e.error.split(":")[0]!);
+    return labels;
+  }
+
+  /** Groups entries by their final label set (external labels last) and queues them. */
+  #append(entries: readonly Entry[]): AppendResult | undefined {
+    if (entries.length === 0) return undefined;
+    const streams = new Map<
+      string,
+      { labels: [string, string][]; entries: LogStream["entries"][number][] }
+    >();
+    for (const e of entries) {
+      for (const [k, v] of Object.entries(this.#deps.externalLabels)) e.labels.set(k, v);
+      const pairs = [...e.labels].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+      const key = pairs.map(([k, v]) => `${k}\u0000${v}`).join("\u0001");
+      let s = streams.get(key);
+      if (s === undefined) {
+        s = { labels: pairs, entries: [] };
+        streams.set(key, s);
+      }
+      s.entries.push(
+        e.metadata.size === 0
+          ? { tsNs: e.tsNs, line: e.line }
+          : { tsNs: e.tsNs, line: e.line, metadata: [...e.metadata] },
+      );
+    }
+    return this.#shipper.append([...streams.values()]);
+  }
+
+  /** Releases lines held past their time (or all of them, when stopping). */
+  #flushPipelines(final: boolean): void {
+    const now = this.#now();
+    const out: Entry[] = [];
+    for (const t of this.#targets) for (const e of t.pipeline.flush(now, final)) out.push(e);
+    this.#countPipelineDrops();
+    this.#append(out);
+  }
+
+  #countPipelineDrops(): void {
+    for (const t of this.#targets) {
+      for (const [reason, n] of t.pipeline.dropped) {
+        const key = `${this.#targets.indexOf(t)}\u0000${reason}`;
+        const seen = this.#pipelineDropsSeen.get(key) ?? 0;
+        if (n > seen) this.#pipelineDrops.inc({ reason }, n - seen);
+        this.#pipelineDropsSeen.set(key, n);
+      }
+    }
+  }
+
+  #registerTailMetrics(registry: Registry): void {
+    const tail = this.#tail;
+    const counter = (name: string, help: string, pick: (s: ReturnType<TailManager["stats"]>) => number) =>
+      new Counter({
+        name,
+        help,
+        registers: [registry],
+        collect() {
+          this.reset();
+          this.inc(pick(tail.stats()));
+        },
+      });
+    new Gauge({
+      name: "mirador_agent_logs_files_watched",
+      help: "Log files being tailed.",
+      registers: [registry],
+      collect() {
+        this.set(tail.stats().filesWatched);
+      },
+    });
+    counter("mirador_agent_logs_read_bytes_total", "Bytes read from log files.", (s) => s.bytesRead);
+    counter("mirador_agent_logs_read_lines_total", "Lines read from log files.", (s) => s.linesRead);
+    counter(
+      "mirador_agent_logs_truncated_lines_total",
+      "Lines cut at the longest line the tailer keeps.",
+      (s) => s.linesTruncated,
+    );
+    counter(
+      "mirador_agent_logs_malformed_lines_total",
+      "Lines that did not follow their file's framing (sent unparsed with log_error).",
+      (s) => s.malformedLines,
+    );
+    counter(
+      "mirador_agent_logs_rotations_total",
+      "Log file rotations followed.",
+      (s) => s.rotations + s.truncations,
+    );
+  }
+}
