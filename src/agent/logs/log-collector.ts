@@ -62,6 +62,15 @@ export interface LogCollectorDeps {
   readonly now?: () => number;
 }
 
+/** An entry as the shipper takes it. */
+type ShipEntry = LogStream["entries"][number];
+
+/** A stream of a target without stages: the tailer's entries as they are. */
+interface PassStream {
+  readonly labels: [string, string][];
+  readonly entries: ShipEntry[];
+}
+
 /** The label carrying a target's index through the tail manager to its pipeline; never sent. */
 const TARGET_LABEL = "__mirador_target";
 /** Path labels that are not stream labels: ids that change with every pod and rotation. */
@@ -72,6 +81,8 @@ const PIPELINE_FLUSH_MS = 1_000;
 interface Target {
   readonly tail: TailTarget;
   readonly pipeline: Pipeline;
+  /** No stages: lines go to the shipper as the tailer gives them, grouped by file and stream. */
+  readonly passThrough: boolean;
   /** Whether the `filename` label stays (node files) or goes (container logs). */
   readonly keepFilename: boolean;
 }
@@ -127,6 +138,7 @@ export class LogCollector {
       targets.push({
         tail: { glob: join(cfg.pods.dir, "*", "*", "*.log"), format: "auto", labels: {} },
         pipeline: compilePipeline(cfg.pods.pipeline_stages, { path: "logs.pods.pipeline_stages" }),
+        passThrough: cfg.pods.pipeline_stages.length === 0,
         keepFilename: false,
       });
     }
@@ -134,6 +146,7 @@ export class LogCollector {
       targets.push({
         tail: { glob: f.path, format: f.format, labels: f.labels },
         pipeline: compilePipeline(f.pipeline_stages, { path: `logs.files[${k}].pipeline_stages` }),
+        passThrough: f.pipeline_stages.length === 0,
         keepFilename: true,
       });
     });
@@ -195,13 +208,33 @@ export class LogCollector {
     await this.#shipper.stop(graceMs);
   }
 
-  /** One batch of read lines: through the pipelines, into the queue, synced; then its positions. */
+  /**
+   * One batch of read lines: through the pipelines, into the queue, synced; then its positions.
+   * Lines of a target without stages skip the pipeline: they are grouped by their file's labels
+   * object (one per file, from the tailer) and stream, and handed over as the tailer made them.
+   */
   async #consume(batch: EntryBatch): Promise<void> {
     const now = this.#now();
     const out: Entry[] = [];
+    const direct = new Map<Readonly<Record<string, string>>, Map<string, PassStream>>();
     for (const e of batch.entries) {
       const target = this.#targets[Number(e.labels[TARGET_LABEL])];
       if (target === undefined) continue;
+      if (target.passThrough && e.error === undefined) {
+        let byStream = direct.get(e.labels);
+        if (byStream === undefined) {
+          byStream = new Map();
+          direct.set(e.labels, byStream);
+        }
+        const stream = e.stream ?? "";
+        let s = byStream.get(stream);
+        if (s === undefined) {
+          s = { labels: this.#finalLabels(this.#labelsOf(e, target)), entries: [] };
+          byStream.set(stream, s);
+        }
+        s.entries.push(e);
+        continue;
+      }
       // A line that broke its file's framing: `log_error` names the format (a label, so a handful of
       // values), the parser's words go along as structured metadata.
       const metadata = e.error === undefined ? undefined : new Map([["log_error_detail", e.error]]);
@@ -209,6 +242,9 @@ export class LogCollector {
       for (const r of target.pipeline.process(entry, now)) out.push(r);
     }
     this.#countPipelineDrops();
+    const streams: LogStream[] = [];
+    for (const byStream of direct.values()) for (const s of byStream.values()) streams.push(s);
+    if (streams.length > 0) this.#shipper.append(streams);
     this.#append(out);
     await this.#shipper.sync();
     this.#positions.setAll(batch.positions);
@@ -216,9 +252,9 @@ export class LogCollector {
 
   #labelsOf(e: LogEntry, target: Target): Map<string, string> {
     const labels = new Map<string, string>();
-    for (const [k, v] of Object.entries(e.labels)) {
+    for (const k in e.labels) {
       if (PATH_ONLY.has(k) || (k === "filename" && !target.keepFilename)) continue;
-      labels.set(k, v);
+      labels.set(k, e.labels[k]!);
     }
     if (e.stream !== undefined) labels.set("stream", e.stream);
     if (labels.has("pod")) labels.set("node", this.#deps.node);
@@ -226,20 +262,26 @@ export class LogCollector {
     return labels;
   }
 
-  /** Groups entries by their final label set (external labels last) and queues them. */
+  /** The label pairs a stream is sent with: `labels` and then the agent's external labels, sorted. */
+  #finalLabels(labels: Map<string, string>): [string, string][] {
+    for (const [k, v] of Object.entries(this.#deps.externalLabels)) labels.set(k, v);
+    return [...labels].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  }
+
+  /**
+   * Groups pipeline output by label set and queues it. The grouping key is the labels in the
+   * order the entry holds them (usually the same for every entry of a stream); two orders of one
+   * set make two groups, which the shipper merges.
+   */
   #append(entries: readonly Entry[]): AppendResult | undefined {
     if (entries.length === 0) return undefined;
-    const streams = new Map<
-      string,
-      { labels: [string, string][]; entries: LogStream["entries"][number][] }
-    >();
+    const streams = new Map<string, { labels: [string, string][]; entries: ShipEntry[] }>();
     for (const e of entries) {
-      for (const [k, v] of Object.entries(this.#deps.externalLabels)) e.labels.set(k, v);
-      const pairs = [...e.labels].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-      const key = pairs.map(([k, v]) => `${k}\u0000${v}`).join("\u0001");
+      let key = "";
+      for (const [k, v] of e.labels) key += `${k}\u0000${v}\u0001`;
       let s = streams.get(key);
       if (s === undefined) {
-        s = { labels: pairs, entries: [] };
+        s = { labels: this.#finalLabels(e.labels), entries: [] };
         streams.set(key, s);
       }
       s.entries.push(

@@ -25,7 +25,8 @@ import { basename, dirname, join } from "node:path";
  *   inode; reading restarts at 0. As with Promtail, lines written between the reader's last read and
  *   the copy are in the copy only (lost unless the copy is also tailed), and if the file grows past
  *   the old offset again before the next check, its first bytes are skipped. The size is checked
- *   before every read to keep that window to one poll interval.
+ *   before every read that follows one which found nothing new (a read at an offset past the end
+ *   of a truncated file finds nothing), which keeps that window to about one poll interval.
  * - Deleted while open: the descriptor stays open and is read to its end; {@link FileTailer.gone}
  *   tells the caller, who then takes the unterminated remainder ({@link FileTailer.remainder}) and
  *   closes.
@@ -135,6 +136,8 @@ export class FileTailer {
   /** Grown on demand (chunk + tail) and released after a while idle: 50 quiet files cost no memory. */
   private buf: Buffer = EMPTY;
   private idleReads = 0;
+  /** Whether the last read found data (the next one then skips the stat). */
+  private flowing = false;
   private readonly starts: number[] = [];
   private readonly ends: number[] = [];
   private readonly offsets: number[] = [];
@@ -188,6 +191,14 @@ export class FileTailer {
       this.buf.copyWithin(0, this.tailStart, this.tailStart + this.tailLen);
     }
     this.tailStart = 0;
+    if (this.flowing) {
+      // The last read found data: read on without a stat (one system call less per chunk). A read
+      // that finds nothing falls through to the checks below (truncation, rotation, idle).
+      this.ensureRoom(this.tailLen + this.chunkBytes);
+      const { bytesRead } = await fh.read(this.buf, this.tailLen, this.chunkBytes, this.readOffset);
+      if (bytesRead > 0) return this.took(bytesRead);
+      this.flowing = false;
+    }
     const size = Number((await fh.stat({ bigint: true })).size);
     if (size < this.readOffset) return this.restartTruncated();
     if (size === this.readOffset) {
@@ -199,6 +210,12 @@ export class FileTailer {
     this.ensureRoom(this.tailLen + want);
     const { bytesRead } = await fh.read(this.buf, this.tailLen, want, this.readOffset);
     if (bytesRead === 0) return null;
+    this.flowing = true;
+    return this.took(bytesRead);
+  }
+
+  /** Accounts for `bytesRead` new bytes after the pending partial line and splits them into lines. */
+  private took(bytesRead: number): LineBatch {
     this.readOffset += bytesRead;
     this.stats.bytesRead += bytesRead;
     this.split(this.tailLen + bytesRead);
@@ -266,6 +283,7 @@ export class FileTailer {
       }
     }
     this.fh = fh;
+    this.flowing = false;
     this.gone = false;
     let offset = 0;
     if (this.reopenFromStart) offset = 0;
@@ -344,6 +362,7 @@ export class FileTailer {
 
   private restartTruncated(): LineBatch {
     this.stats.truncations++;
+    this.flowing = false;
     this.readOffset = 0;
     this.committed = 0;
     this.tailLen = 0;
