@@ -100,6 +100,43 @@ describe("mirador up (two demo clusters)", () => {
     expect(Number(res.data.result[0]?.values.at(-1)?.[1])).toBeGreaterThan(0);
   });
 
+  it("ships each cluster's workload logs, readable through the Loki API by that cluster's tenant only", async () => {
+    const logs = async (tenant: string, q: string) => {
+      const now = BigInt(Date.now()) * 1_000_000n;
+      const params = new URLSearchParams({
+        query: q,
+        start: String(now - 600_000_000_000n),
+        end: String(now + 5_000_000_000n),
+        limit: "100",
+      });
+      const res = await fetch(`${s.url}/loki/api/v1/query_range?${params}`, {
+        headers: { "X-Scope-OrgID": tenant },
+      });
+      expect(res.status).toBe(200);
+      return (
+        (await res.json()) as {
+          data: { result: { stream: Record<string, string>; values: [string, string][] }[] };
+        }
+      ).data.result;
+    };
+    const got = await eventually(
+      async () => {
+        const r = await logs("demo-1", '{namespace="shop", container="web"} |= "request served"');
+        return r.length > 0 ? r : undefined;
+      },
+      30_000,
+      "the workload's access log in the seed",
+    );
+    expect(got[0]!.stream).toMatchObject({
+      cluster: "demo-1",
+      namespace: "shop",
+      pod: "web-0",
+      stream: "stdout",
+    });
+    expect(JSON.parse(got[0]!.values[0]![1])).toMatchObject({ msg: "request served" });
+    expect(await logs("demo-2", '{cluster="demo-1"}')).toEqual([]);
+  });
+
   it("serves health, readiness and self-metrics", async () => {
     expect((await fetch(`${s.url}/-/healthy`)).status).toBe(200);
     expect((await fetch(`${s.url}/-/ready`)).status).toBe(200);

@@ -1,5 +1,6 @@
 import { join, resolve } from "node:path";
 import { Agent } from "../agent/index.js";
+import { ContainerLogWriter } from "../agent/logs/gen/container-log-writer.js";
 import { loadAgentConfigFile } from "../cli/agent-config-file.js";
 import { formatDurationMs } from "../lib/duration/duration.js";
 import type { Logger } from "../lib/log/logger.js";
@@ -19,8 +20,9 @@ const FIRST_CONFIG_WAIT_MS = 10_000;
  * cluster `demo-N` is onboarded as `mirador cluster add` would do it — registered in the registry
  * with its own client certificate and install bundle under `<data_dir>/agents/demo-N/` — and runs a
  * real agent from that bundle's `agent.yaml`. The agent scrapes itself and the host; the job of the
- * cluster's small demo workload is pushed to it from the registry as its agent configuration. It
- * ships over mTLS through the gateway.
+ * cluster's small demo workload is pushed to it from the registry as its agent configuration; the
+ * workload's access log, written as a container log under `<data_dir>/agents/demo-N/pods/`, is
+ * tailed by the agent. It ships metrics and logs over mTLS through the gateway.
  */
 export class Demo {
   readonly seed: Seed;
@@ -49,10 +51,22 @@ export class Demo {
       await workload.start();
       this.workloads.push(workload);
       const dir = join(resolve(this.config.data_dir), "agents", id);
+      // The cluster's "node": the workload's container log where a kubelet would put it, tailed by the agent.
+      const podsDir = join(dir, "pods");
+      workload.logTo(
+        new ContainerLogWriter({
+          root: podsDir,
+          namespace: "shop",
+          pod: "web-0",
+          uid: `${id}-web-0`,
+          container: "web",
+        }),
+      );
       const bundle = await ensureDemoBundle(registry, id, DEMO_PROJECT, dir, gatewayUrl, {
         http_port: 0,
         scrape_interval: formatDurationMs(interval),
         scrape_timeout: formatDurationMs(Math.min(10_000, interval)),
+        logs: { enabled: true, pods: { dir: podsDir } },
       });
       // The workload's job comes from the seed, as an admin would push it with `mirador cluster config set`.
       wanted.push(

@@ -1,6 +1,7 @@
 import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { ContainerLogWriter } from "../agent/logs/gen/container-log-writer.js";
 
 const ROUTES = [
   { path: "/api/orders", weight: 5, latencyMs: 40, errorRate: 0.02 },
@@ -12,7 +13,9 @@ const ROUTES = [
 /**
  * The demo's small workload: an HTTP service with a few routes of different latency and error
  * rate, a load generator that sends it steady traffic (`rps` requests per second), and a /metrics
- * endpoint with request counters and latency histograms, as a real service would expose.
+ * endpoint with request counters and latency histograms, as a real service would expose. With
+ * {@link logTo} it also writes an access log line per request (JSON, as many web services do) and a
+ * line at error level for every 500, into a container log file the cluster's agent tails.
  */
 export class DemoWorkload {
   readonly registry = new Registry();
@@ -20,6 +23,8 @@ export class DemoWorkload {
   readonly #requests: Counter<"method" | "path" | "code">;
   readonly #latency: Histogram<"method" | "path">;
   #timer: NodeJS.Timeout | undefined;
+  #flushTimer: NodeJS.Timeout | undefined;
+  #log: ContainerLogWriter | undefined;
   #port = 0;
 
   constructor(
@@ -78,9 +83,18 @@ export class DemoWorkload {
     this.#timer.unref();
   }
 
+  /** Writes the workload's log lines to `writer` (flushed twice a second, closed by {@link stop}). */
+  logTo(writer: ContainerLogWriter): void {
+    this.#log = writer;
+    this.#flushTimer = setInterval(() => writer.flush(), 500);
+    this.#flushTimer.unref();
+  }
+
   /** Stops the traffic and the server. */
   async stop(): Promise<void> {
     clearInterval(this.#timer);
+    clearInterval(this.#flushTimer);
+    this.#log?.close();
     this.#server.closeAllConnections();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
@@ -105,7 +119,24 @@ export class DemoWorkload {
     res
       .writeHead(code, { "content-type": "application/json" })
       .end(`{"workload":${JSON.stringify(this.name)}}`);
+    const seconds = (performance.now() - started) / 1000;
     this.#requests.inc({ method, path: route.path, code: String(code) });
-    this.#latency.observe({ method, path: route.path }, (performance.now() - started) / 1000);
+    this.#latency.observe({ method, path: route.path }, seconds);
+    this.#log?.write(
+      JSON.stringify({
+        level: code === 500 ? "error" : "info",
+        msg: "request served",
+        method,
+        path: route.path,
+        status: code,
+        duration_ms: Math.round(seconds * 1000),
+      }),
+    );
+    if (code === 500) {
+      this.#log?.write(
+        `level=error msg="upstream failed" path=${route.path} error="connection reset by peer" workload=${this.name}`,
+        "stderr",
+      );
+    }
   }
 }
