@@ -26,7 +26,7 @@ import { lazyDiscoverer } from "./discovery/lazy.js";
 import { TargetManager } from "./discovery/manager.js";
 import type { ResolvedTarget } from "./discovery/types.js";
 import { HostCollector } from "./host/index.js";
-import { LogCollector } from "./logs/log-collector.js";
+import type { LogCollector } from "./logs/log-collector.js";
 import { RemoteWriteQueue } from "./remote-write/index.js";
 import type { SampleBatch } from "./sample-batch.js";
 import { type CollectorSpec, ScrapePool, type ScrapeReport } from "./scrape/index.js";
@@ -417,6 +417,8 @@ export class Agent {
   async #startLogs(): Promise<void> {
     const cfg = this.config;
     const id = this.#identity;
+    // Loaded only when logs are on: the stages bring the LogQL parser and pipeline with them.
+    const { LogCollector } = await import("./logs/log-collector.js");
     const logs = await LogCollector.open(cfg.logs, {
       logger: this.logger.child({ component: "logs" }),
       metrics: this.metrics,

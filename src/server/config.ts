@@ -153,12 +153,6 @@ export const agentConfigSchema = z
           .strictObject({
             enabled: z.boolean().default(true),
             dir: z.string().default("/var/log/pods"),
-            /**
-             * Pod labels copied to every stream of the pod (e.g. `app`), read from the Kubernetes API
-             * through the same discovery as the metrics side; the name is sanitized as Prometheus's
-             * `labelmap` does (`app.kubernetes.io/name` → `app_kubernetes_io_name`).
-             */
-            pod_labels: z.array(z.string().min(1)).default([]),
             /** Stages for the container logs, after the CRI or Docker framing is decoded. */
             pipeline_stages: z.array(z.unknown()).default([]),
           })

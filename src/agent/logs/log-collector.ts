@@ -27,7 +27,6 @@ export interface LogsConfig {
   readonly pods: {
     readonly enabled: boolean;
     readonly dir: string;
-    readonly pod_labels: readonly string[];
     readonly pipeline_stages: readonly unknown[];
   };
   readonly files: readonly {

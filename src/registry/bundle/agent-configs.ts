@@ -64,7 +64,8 @@ function inPod(id: AgentIdentity): Record<string, unknown> {
 }
 
 /**
- * The per-node agent of the DaemonSet: the host collector over the host's /proc and /sys. It runs no
+ * The per-node agent of the DaemonSet: the host collector over the host's /proc and /sys, and the
+ * node's container logs from its /var/log/pods. It runs no
  * Kubernetes jobs (the cluster agent does, once for the whole cluster) and does not scrape itself:
  * every node's agent would label that series `instance="0.0.0.0:9702"`; the cluster agent scrapes
  * it through its pod's `prometheus.io/*` annotations instead, labelled by pod and node.
@@ -74,6 +75,8 @@ export function nodeAgentConfig(id: AgentIdentity): Record<string, unknown> {
     ...inPod(id),
     self_scrape: false,
     host_collector: { enabled: true, proc_path: POD_PATHS.hostProc, sys_path: POD_PATHS.hostSys },
+    // Every container log of the node, from the host's /var/log/pods (docs/agent-logs.md).
+    logs: { enabled: true, pods: { dir: `${POD_PATHS.hostLog}/pods` } },
     kubernetes: { default_jobs: false },
     // The seed's jobs are cluster-wide: the cluster agent runs them, not every node's.
     control: { scrape_configs: false },

@@ -182,6 +182,8 @@ describe("kubernetes.yaml", () => {
     }
     expect(node.host_collector).toEqual({ enabled: true, proc_path: "/host/proc", sys_path: "/host/sys" });
     expect(node.kubernetes.default_jobs).toBe(false);
+    expect(node.logs).toMatchObject({ enabled: true, pods: { dir: "/var/log/pods" } });
+    expect(cluster.logs.enabled).toBe(false);
     expect(node.self_scrape).toBe(false);
     expect(node.data_dir).toBe("/var/lib/mirador-agent");
     expect(cluster.host_collector.enabled).toBe(false);

@@ -253,6 +253,11 @@ function daemonSet(
                   { name: "host-log", mountPath: POD_PATHS.hostLog, readOnly: true },
                 ],
               ),
+              // The node's name labels its container logs (`node`).
+              env: [
+                { name: "MIRADOR_LOG_FORMAT", value: "json" },
+                { name: "NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } },
+              ],
               securityContext: { ...containerSecurity, runAsNonRoot: false },
             },
           ],
