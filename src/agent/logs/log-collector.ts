@@ -115,6 +115,9 @@ export class LogCollector {
       positions,
       startAtEnd: cfg.start_at === "end",
       maxBatchBytes: Math.min(cfg.batch_size, 4 * 1024 * 1024),
+      // 64 KiB reads rather than the tailer's 256 KiB: with 50 busy files the read buffers alone
+      // were ~20 MB of the agent's RSS, for no measurable CPU (`npm run bench -- agent-logs`).
+      chunkBytes: 64 * 1024,
       onEntries: (batch) => this.#consume(batch),
       onError: (err) => deps.logger.warn("log tailing", { error: String(err) }),
     });
