@@ -8,7 +8,13 @@
 import { setMaxListeners } from "node:events";
 import type { Registry } from "prom-client";
 import type { Logger } from "../../lib/log/logger.js";
-import { DiskQueue, type DropReason, type QueueBatch, QueueError } from "../queue/index.js";
+import {
+  type DiskQueue,
+  type DropReason,
+  openOwnedQueue,
+  type QueueBatch,
+  QueueError,
+} from "../queue/index.js";
 import type { SampleBatch } from "../sample-batch.js";
 import { type RemoteWriteQueueConfig, type ResolvedConfig, resolveConfig } from "./config.js";
 import { RemoteWriteClient } from "./http-client.js";
@@ -132,21 +138,15 @@ export class RemoteWriteQueue implements QueueGaugeSource, ShardContext {
    */
   static async open(config: RemoteWriteQueueConfig, deps: RemoteWriteQueueDeps): Promise<RemoteWriteQueue> {
     const cfg = resolveConfig(config);
-    let self: RemoteWriteQueue | undefined;
-    const early: [DropReason, number, number][] = [];
-    const dq = await DiskQueue.open(cfg.dir, {
+    const { queue: dq, attach } = await openOwnedQueue(cfg.dir, {
       ...(cfg.maxQueueBytes !== undefined && { maxBytes: cfg.maxQueueBytes }),
       ...(cfg.segmentBytes !== undefined && { segmentBytes: cfg.segmentBytes }),
       syncMode: cfg.syncMode,
       syncIntervalMs: cfg.syncIntervalMs,
       ...(deps.now !== undefined && { now: deps.now }),
-      onDrop: (reason, records, bytes) => {
-        if (self === undefined) early.push([reason, records, bytes]);
-        else self.#queueDropped(reason, records, bytes);
-      },
     });
-    self = new RemoteWriteQueue(cfg, deps, dq);
-    for (const [reason, records, bytes] of early) self.#queueDropped(reason, records, bytes);
+    const self = new RemoteWriteQueue(cfg, deps, dq);
+    attach((reason, records, bytes) => self.#queueDropped(reason, records, bytes));
     const { pendingRecords } = dq.openReport;
     if (pendingRecords > 0) self.#logger.info("remote-write queue resumes", { pendingRecords });
     return self;

@@ -9,7 +9,13 @@
 import { setMaxListeners } from "node:events";
 import type { Registry } from "prom-client";
 import type { Logger } from "../../../lib/log/logger.js";
-import { DiskQueue, type DropReason, type QueueBatch, QueueError } from "../../queue/index.js";
+import {
+  type DiskQueue,
+  type DropReason,
+  openOwnedQueue,
+  type QueueBatch,
+  QueueError,
+} from "../../queue/index.js";
 import { RemoteWriteClient } from "../../remote-write/http-client.js";
 import { type ClientTls, LogLimiter, sleep } from "../../remote-write/index.js";
 import { Notifier } from "../../remote-write/notifier.js";
@@ -142,21 +148,15 @@ export class LogShipper implements ShipGaugeSource, LaneContext {
    */
   static async open(config: LogShipperConfig, deps: LogShipperDeps): Promise<LogShipper> {
     const cfg = resolveLogShipperConfig(config);
-    let self: LogShipper | undefined;
-    const early: [DropReason, number, number][] = [];
-    const dq = await DiskQueue.open(cfg.dir, {
+    const { queue: dq, attach } = await openOwnedQueue(cfg.dir, {
       ...(cfg.maxQueueBytes !== undefined && { maxBytes: cfg.maxQueueBytes }),
       ...(cfg.segmentBytes !== undefined && { segmentBytes: cfg.segmentBytes }),
       syncMode: cfg.syncMode,
       syncIntervalMs: cfg.syncIntervalMs,
       ...(deps.now !== undefined && { now: deps.now }),
-      onDrop: (reason, records, bytes) => {
-        if (self === undefined) early.push([reason, records, bytes]);
-        else self.#queueDropped(reason, records, bytes);
-      },
     });
-    self = new LogShipper(cfg, deps, dq);
-    for (const [reason, records, bytes] of early) self.#queueDropped(reason, records, bytes);
+    const self = new LogShipper(cfg, deps, dq);
+    attach((reason, records, bytes) => self.#queueDropped(reason, records, bytes));
     const { pendingRecords } = dq.openReport;
     if (pendingRecords > 0) self.#logger.info("log shipper resumes", { pendingRecords });
     return self;

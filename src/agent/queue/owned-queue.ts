@@ -1,0 +1,34 @@
+import { DiskQueue, type DiskQueueOptions } from "./disk-queue.js";
+import type { DropReason } from "./errors.js";
+
+/** Receives a disk queue's losses: `records` records of `bytes` bytes, for `reason`. */
+export type DropListener = (reason: DropReason, records: number, bytes: number) => void;
+
+/**
+ * Opens (recovering) the disk queue in `dir` for an owner that does not exist yet: the queue's
+ * opening may already drop records (a torn tail, a corrupt segment), before the owner that counts
+ * and logs drops can be built from the queue. Those early drops are kept and handed to the listener
+ * given to `attach`, in order, and every later one goes straight to it. Used by the metrics queue
+ * and the log shipper.
+ */
+export async function openOwnedQueue(
+  dir: string,
+  opts: Omit<DiskQueueOptions, "onDrop">,
+): Promise<{ readonly queue: DiskQueue; attach(listener: DropListener): void }> {
+  let listener: DropListener | undefined;
+  const early: [DropReason, number, number][] = [];
+  const queue = await DiskQueue.open(dir, {
+    ...opts,
+    onDrop: (reason, records, bytes) => {
+      if (listener === undefined) early.push([reason, records, bytes]);
+      else listener(reason, records, bytes);
+    },
+  });
+  return {
+    queue,
+    attach(l) {
+      listener = l;
+      for (const [reason, records, bytes] of early.splice(0)) l(reason, records, bytes);
+    },
+  };
+}
