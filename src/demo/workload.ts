@@ -94,7 +94,10 @@ export class DemoWorkload {
   async stop(): Promise<void> {
     clearInterval(this.#timer);
     clearInterval(this.#flushTimer);
-    this.#log?.close();
+    // Requests still being answered write nothing once the log is gone.
+    const log = this.#log;
+    this.#log = undefined;
+    log?.close();
     this.#server.closeAllConnections();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
