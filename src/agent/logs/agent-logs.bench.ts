@@ -55,6 +55,19 @@ function line(k: number, seq: number, nowMs: number): string {
 
 const round = (x: number, d = 0): number => Number(x.toFixed(d));
 
+/** The agent's resident, V8 heap and external memory now, from its /metrics, in MB. */
+async function memoryNow(url: string): Promise<string> {
+  const text = await (await fetch(url)).text();
+  const mb = (name: string) => {
+    const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(text);
+    return m ? `${(Number(m[1]) / 1e6).toFixed(0)}` : "?";
+  };
+  return (
+    `RSS ${mb("process_resident_memory_bytes")} MB, heap ${mb("nodejs_heap_size_used_bytes")} of ` +
+    `${mb("nodejs_heap_size_total_bytes")} MB, external ${mb("nodejs_external_memory_bytes")} MB`
+  );
+}
+
 function quantile(sorted: readonly number[], q: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
@@ -231,6 +244,7 @@ logs:
     polling = false;
     await poller;
     const rss = peakRssBytes(agentPid);
+    log(`agent memory now: ${await memoryNow(`http://127.0.0.1:${port}/metrics`)}`);
     const mib = bytes / 1024 / 1024;
     lags.sort((a, b) => a - b);
     log(
