@@ -17,6 +17,6 @@ export {
   type QueueStats,
 } from "./disk-queue.js";
 export { DROP_REASONS, type DropReason, QueueError, type QueueErrorCode } from "./errors.js";
-export { type DropListener, openOwnedQueue } from "./owned-queue.js";
+export { type DropListener, type OwnedQueueSettings, openOwnedQueue } from "./owned-queue.js";
 export type { CursorState, TornTail } from "./recover.js";
 export type { SyncMode } from "./writer-loop.js";

@@ -138,13 +138,7 @@ export class RemoteWriteQueue implements QueueGaugeSource, ShardContext {
    */
   static async open(config: RemoteWriteQueueConfig, deps: RemoteWriteQueueDeps): Promise<RemoteWriteQueue> {
     const cfg = resolveConfig(config);
-    const { queue: dq, attach } = await openOwnedQueue(cfg.dir, {
-      ...(cfg.maxQueueBytes !== undefined && { maxBytes: cfg.maxQueueBytes }),
-      ...(cfg.segmentBytes !== undefined && { segmentBytes: cfg.segmentBytes }),
-      syncMode: cfg.syncMode,
-      syncIntervalMs: cfg.syncIntervalMs,
-      ...(deps.now !== undefined && { now: deps.now }),
-    });
+    const { queue: dq, attach } = await openOwnedQueue(cfg, deps.now);
     const self = new RemoteWriteQueue(cfg, deps, dq);
     attach((reason, records, bytes) => self.#queueDropped(reason, records, bytes));
     const { pendingRecords } = dq.openReport;

@@ -148,13 +148,7 @@ export class LogShipper implements ShipGaugeSource, LaneContext {
    */
   static async open(config: LogShipperConfig, deps: LogShipperDeps): Promise<LogShipper> {
     const cfg = resolveLogShipperConfig(config);
-    const { queue: dq, attach } = await openOwnedQueue(cfg.dir, {
-      ...(cfg.maxQueueBytes !== undefined && { maxBytes: cfg.maxQueueBytes }),
-      ...(cfg.segmentBytes !== undefined && { segmentBytes: cfg.segmentBytes }),
-      syncMode: cfg.syncMode,
-      syncIntervalMs: cfg.syncIntervalMs,
-      ...(deps.now !== undefined && { now: deps.now }),
-    });
+    const { queue: dq, attach } = await openOwnedQueue(cfg, deps.now);
     const self = new LogShipper(cfg, deps, dq);
     attach((reason, records, bytes) => self.#queueDropped(reason, records, bytes));
     const { pendingRecords } = dq.openReport;
