@@ -14,7 +14,8 @@ export function isPattern(pattern: string): boolean {
   return WILDCARD.test(basename(pattern));
 }
 
-function toRegExp(glob: string): RegExp {
+/** The RegExp of one path element with `*` (any run of characters but `/`) and `?` (one of them). */
+export function globElementRegExp(glob: string): RegExp {
   let src = "";
   for (const c of glob) {
     if (c === "*") src += "[^/]*";
@@ -43,7 +44,7 @@ export async function expandPattern(pattern: string): Promise<string[]> {
     }
   }
   const dir = dirname(pattern);
-  const re = toRegExp(basename(pattern));
+  const re = globElementRegExp(basename(pattern));
   let entries: string[];
   try {
     entries = await readdir(dir);

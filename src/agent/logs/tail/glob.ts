@@ -1,5 +1,6 @@
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { globElementRegExp } from "../../discovery/glob.js";
 
 /**
  * File globs for the log tailer: `*` (any run of characters but `/`) and `?` (one such character),
@@ -12,16 +13,6 @@ function hasWildcard(s: string): boolean {
   return s.includes("*") || s.includes("?");
 }
 
-function toRegExp(element: string): RegExp {
-  let src = "";
-  for (const c of element) {
-    if (c === "*") src += "[^/]*";
-    else if (c === "?") src += "[^/]";
-    else src += c.replace(/[.+^${}()|[\]\\]/g, "\\$&");
-  }
-  return new RegExp(`^${src}$`);
-}
-
 function isMissing(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   return code === "ENOENT" || code === "ENOTDIR" || code === "EACCES";
@@ -32,7 +23,7 @@ export function matchGlob(pattern: string, path: string): boolean {
   const pe = pattern.split("/");
   const xe = path.split("/");
   if (pe.length !== xe.length) return false;
-  return pe.every((p, i) => (hasWildcard(p) ? toRegExp(p).test(xe[i]!) : p === xe[i]));
+  return pe.every((p, i) => (hasWildcard(p) ? globElementRegExp(p).test(xe[i]!) : p === xe[i]));
 }
 
 /**
@@ -49,7 +40,7 @@ export async function expandGlob(pattern: string): Promise<string[]> {
     if (!hasWildcard(el)) {
       for (const p of prefixes) next.push(join(p, el));
     } else {
-      const re = toRegExp(el);
+      const re = globElementRegExp(el);
       for (const p of prefixes) {
         let names: string[];
         try {
