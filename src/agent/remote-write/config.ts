@@ -4,6 +4,7 @@
  * `queue_config`.
  */
 import type { SyncMode } from "../queue/index.js";
+import { protocolHeaders } from "./http-client.js";
 import type { ClientTls } from "./identity-agent.js";
 import type { RemoteWriteVersion } from "./request-encoder.js";
 
@@ -91,13 +92,7 @@ export interface ResolvedConfig {
 }
 
 /** Headers the client sets itself. */
-const PROTOCOL_HEADERS: ReadonlySet<string> = new Set([
-  "content-type",
-  "content-encoding",
-  "content-length",
-  "user-agent",
-  "x-prometheus-remote-write-version",
-]);
+const PROTOCOL_HEADERS = protocolHeaders("1.0");
 
 /** Fills in defaults and checks ranges; errors name the setting to change. */
 export function resolveConfig(c: RemoteWriteQueueConfig): ResolvedConfig {

@@ -49,6 +49,13 @@ const VERSION_HEADER: Record<PostBodyKind, string | undefined> = {
   "2.0": "2.0.0",
   loki: undefined,
 };
+/** Request headers the client sets itself for a body of `kind`: configured headers may not set them. */
+export function protocolHeaders(kind: PostBodyKind): ReadonlySet<string> {
+  const names = ["content-type", "content-encoding", "content-length", "user-agent"];
+  if (VERSION_HEADER[kind] !== undefined) names.push("x-prometheus-remote-write-version");
+  return new Set(names);
+}
+
 /** The flow a 423 refers to when the answer does not name one. */
 const DEFAULT_FLOW: Record<PostBodyKind, string> = { "1.0": "metrics", "2.0": "metrics", loki: "logs" };
 const MAX_MESSAGE = 1024;

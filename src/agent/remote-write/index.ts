@@ -5,6 +5,7 @@
  * control channel shares: mTLS connections whose identity can be swapped, a log limiter, a sleep.
  */
 export type { ProtobufMessage, RemoteWriteQueueConfig } from "./config.js";
+export { protocolHeaders } from "./http-client.js";
 export { type ClientTls, IdentityAgent, type Lease } from "./identity-agent.js";
 export { LogLimiter } from "./log-limiter.js";
 export { sleep } from "./notifier.js";

@@ -5,7 +5,7 @@
  */
 
 import type { SyncMode } from "../../queue/index.js";
-import type { ClientTls } from "../../remote-write/index.js";
+import { type ClientTls, protocolHeaders } from "../../remote-write/index.js";
 
 /** The path of Loki's push API, appended to {@link LogShipperConfig.url}. */
 export const PUSH_PATH = "/loki/api/v1/push";
@@ -76,12 +76,8 @@ export interface ResolvedLogShipperConfig {
   readonly headers: Readonly<Record<string, string>>;
 }
 
-const PROTOCOL_HEADERS: ReadonlySet<string> = new Set([
-  "content-type",
-  "content-encoding",
-  "content-length",
-  "user-agent",
-]);
+/** Headers the client sets itself for a push. */
+const PROTOCOL_HEADERS = protocolHeaders("loki");
 
 /** `url` with {@link PUSH_PATH} appended unless it ends with it already. */
 export function pushUrlOf(url: string): string {
