@@ -138,7 +138,11 @@ export class LogCollector {
     const targets: Target[] = [];
     if (cfg.pods.enabled) {
       targets.push({
-        tail: { glob: join(cfg.pods.dir, "*", "*", "*.log"), format: "auto", labels: {} },
+        tail: {
+          glob: join(cfg.pods.dir, "*", "*", "*.log"),
+          format: "auto",
+          labels: { [TARGET_LABEL]: String(targets.length) },
+        },
         pipeline: compilePipeline(cfg.pods.pipeline_stages, { path: "logs.pods.pipeline_stages" }),
         passThrough: cfg.pods.pipeline_stages.length === 0,
         keepFilename: false,
@@ -146,17 +150,15 @@ export class LogCollector {
     }
     cfg.files.forEach((f, k) => {
       targets.push({
-        tail: { glob: f.path, format: f.format, labels: f.labels },
+        tail: {
+          glob: f.path,
+          format: f.format,
+          labels: { ...f.labels, [TARGET_LABEL]: String(targets.length) },
+        },
         pipeline: compilePipeline(f.pipeline_stages, { path: `logs.files[${k}].pipeline_stages` }),
         passThrough: f.pipeline_stages.length === 0,
         keepFilename: true,
       });
-    });
-    targets.forEach((t, i) => {
-      (t as { tail: TailTarget }).tail = {
-        ...t.tail,
-        labels: { ...t.tail.labels, [TARGET_LABEL]: String(i) },
-      };
     });
     const dir = join(deps.dataDir, "logs");
     const shipper = await LogShipper.open(
@@ -305,9 +307,9 @@ export class LogCollector {
   }
 
   #countPipelineDrops(): void {
-    for (const t of this.#targets) {
+    for (const [i, t] of this.#targets.entries()) {
       for (const [reason, n] of t.pipeline.dropped) {
-        const key = `${this.#targets.indexOf(t)}\u0000${reason}`;
+        const key = `${i}\u0000${reason}`;
         const seen = this.#pipelineDropsSeen.get(key) ?? 0;
         if (n > seen) this.#pipelineDrops.inc({ reason }, n - seen);
         this.#pipelineDropsSeen.set(key, n);
