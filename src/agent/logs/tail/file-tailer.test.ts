@@ -10,7 +10,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { FileTailer, type LineBatch, type Position } from "./file-tailer.js";
+import { FileTailer, type LineBatch, type Position, SharedReadBuffer } from "./file-tailer.js";
 
 let dir: string;
 beforeEach(() => {
@@ -262,5 +262,42 @@ describe("FileTailer", () => {
     await t.close();
     expect(seen.length).toBe(total);
     expect(seen).toEqual(Array.from({ length: total }, (_, i) => i));
+  });
+
+  it("shares one read buffer between tailers read in turn, each keeping its unfinished line", async () => {
+    const shared = new SharedReadBuffer();
+    const paths = [join(dir, "a.log"), join(dir, "b.log"), join(dir, "c.log")];
+    const want: string[][] = [[], [], []];
+    paths.forEach((p, k) => {
+      const lines = Array.from({ length: 40 }, (_, i) => `${"abc"[k]}${i} ${"é".repeat((i * 7 + k) % 23)}`);
+      want[k] = lines;
+      writeFileSync(p, `${lines.join("\n")}\n`);
+    });
+    // Chunks of 16 bytes: most lines are split between reads, and the reads of the files interleave.
+    const tailers = paths.map((p) => new FileTailer(p, { chunkBytes: 16, shared }));
+    const got: Got[] = paths.map(() => ({ lines: [], cut: [], events: [], position: undefined }));
+    for (let done = false; !done; ) {
+      done = true;
+      for (const [k, t] of tailers.entries()) {
+        const b = await t.read();
+        if (b === null) continue;
+        done = false;
+        expect(b.data.buffer).toBe(shared.buf.buffer);
+        take(b, got[k]!);
+      }
+    }
+    for (const k of [0, 1, 2]) expect(got[k]!.lines).toEqual(want[k]);
+    // An unfinished line is kept aside, and given by remainder() once the file is gone.
+    appendFileSync(paths[1]!, "half a line");
+    await tailers[0]!.read();
+    expect(await tailers[1]!.read()).toMatchObject({ count: 0 });
+    appendFileSync(paths[0]!, "more of a\n");
+    await drain(tailers[0]!, got[0]!);
+    expect(got[0]!.lines.at(-1)).toBe("more of a");
+    rmSync(paths[1]!);
+    expect(await tailers[1]!.read()).toBeNull();
+    const rest = tailers[1]!.remainder()!;
+    expect(rest.data.toString("utf8", rest.starts[0]!, rest.ends[0]!)).toBe("half a line");
+    for (const t of tailers) await t.close();
   });
 });

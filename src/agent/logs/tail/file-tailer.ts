@@ -60,6 +60,18 @@ export interface FileTailerOptions {
   readonly chunkBytes?: number;
   /** Longest line kept whole, in bytes (default 256 KiB); longer ones are cut. */
   readonly maxLineBytes?: number;
+  /**
+   * A read buffer shared with other tailers that are read one after another, never concurrently
+   * (a {@link TailManager}'s): each tailer then keeps only its unfinished last line between reads,
+   * and a batch's `data` is valid only until the next read of any of them. Without it, each tailer
+   * has its own buffer of a chunk and more.
+   */
+  readonly shared?: SharedReadBuffer;
+}
+
+/** The read buffer of {@link FileTailerOptions.shared}: grown by the tailers as they need. */
+export class SharedReadBuffer {
+  buf: Buffer = Buffer.alloc(0);
 }
 
 /**
@@ -135,6 +147,9 @@ export class FileTailer {
   private readonly maxLineBytes: number;
   /** Grown on demand (chunk + tail) and released after a while idle: 50 quiet files cost no memory. */
   private buf: Buffer = EMPTY;
+  private readonly shared: SharedReadBuffer | undefined;
+  /** With a shared buffer: the unfinished last line between reads, at offset 0 (`tailLen` bytes). */
+  private tail: Buffer = EMPTY;
   private idleReads = 0;
   /** Whether the last read found data (the next one then skips the stat). */
   private flowing = false;
@@ -164,6 +179,7 @@ export class FileTailer {
     this.startAtEnd = opts.startAtEnd ?? false;
     this.chunkBytes = opts.chunkBytes ?? DEFAULT_CHUNK_BYTES;
     this.maxLineBytes = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+    this.shared = opts.shared;
     if (!(this.chunkBytes >= 1) || !(this.maxLineBytes >= 1)) {
       throw new RangeError(`tailer ${path}: chunkBytes and maxLineBytes must be >= 1`);
     }
@@ -185,6 +201,37 @@ export class FileTailer {
    */
   async read(): Promise<LineBatch | null> {
     if (this.closed) throw new Error(`tailer ${this.path}: read after close`);
+    if (this.shared === undefined) return this.readNow();
+    this.borrow(this.shared);
+    try {
+      return await this.readNow();
+    } finally {
+      this.giveBack(this.shared);
+    }
+  }
+
+  /** Takes the shared buffer for a read, with this file's unfinished line at its start. */
+  private borrow(shared: SharedReadBuffer): void {
+    const need = this.tailLen + this.chunkBytes;
+    if (shared.buf.length < need)
+      shared.buf = Buffer.allocUnsafe(Math.max(need, this.chunkBytes + TAIL_ROOM));
+    this.tail.copy(shared.buf, 0, 0, this.tailLen);
+    this.buf = shared.buf;
+    this.tailStart = 0;
+  }
+
+  /** Keeps this file's unfinished line aside and leaves the (maybe grown) buffer to the others. */
+  private giveBack(shared: SharedReadBuffer): void {
+    if (this.buf.length > shared.buf.length) shared.buf = this.buf;
+    if (this.tailLen > this.tail.length || (this.tail.length > TAIL_ROOM && this.tailLen <= TAIL_ROOM / 4)) {
+      this.tail = Buffer.allocUnsafe(Math.max(this.tailLen, 256));
+    }
+    this.buf.copy(this.tail, 0, this.tailStart, this.tailStart + this.tailLen);
+    this.tailStart = 0;
+    this.buf = this.tail;
+  }
+
+  private async readNow(): Promise<LineBatch | null> {
     if (this.fh === undefined && !(await this.openFile())) return null;
     const fh = this.fh!;
     if (this.tailLen > 0 && this.tailStart > 0) {
@@ -202,7 +249,8 @@ export class FileTailer {
     const size = Number((await fh.stat({ bigint: true })).size);
     if (size < this.readOffset) return this.restartTruncated();
     if (size === this.readOffset) {
-      if (++this.idleReads >= IDLE_READS_BEFORE_RELEASE && this.tailLen === 0) this.buf = EMPTY;
+      const idle = ++this.idleReads >= IDLE_READS_BEFORE_RELEASE;
+      if (idle && this.tailLen === 0 && this.shared === undefined) this.buf = EMPTY;
       return this.atEnd();
     }
     this.idleReads = 0;
@@ -387,7 +435,7 @@ export class FileTailer {
     // The path names another file. The old one may have grown between our size check and the
     // rename: check it again, now that the rename is seen, so that nothing written before is missed.
     const size = Number((await this.fh!.stat({ bigint: true })).size);
-    if (size > this.readOffset) return this.read();
+    if (size > this.readOffset) return this.readNow();
     // Rotated: the old file is read to its end; give its last unterminated line, then switch.
     this.stats.rotations++;
     this.count = 0;

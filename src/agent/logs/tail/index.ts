@@ -2,10 +2,11 @@
  * Log collection on a node: tailing files across rotations, decoding container log formats, and
  * saving positions. See {@link TailManager} for the loop the agent runs.
  */
-export { looksLikeCri, parseCriLine } from "./cri.js";
+export type { CriScan } from "./cri.js";
+export { looksLikeCri, newCriScan, parseCriLine, scanCriLine } from "./cri.js";
 export { parseDockerLine } from "./docker.js";
 export type { FileTailerOptions, LineBatch, Position, TailerStats } from "./file-tailer.js";
-export { DEFAULT_CHUNK_BYTES, DEFAULT_MAX_LINE_BYTES, FileTailer } from "./file-tailer.js";
+export { DEFAULT_CHUNK_BYTES, DEFAULT_MAX_LINE_BYTES, FileTailer, SharedReadBuffer } from "./file-tailer.js";
 export { expandGlob, matchGlob } from "./glob.js";
 export type { KubePathLabels } from "./kube-path.js";
 export { kubeLabelsFromPath } from "./kube-path.js";
@@ -14,10 +15,12 @@ export { DEFAULT_MAX_JOINED_BYTES, PartialJoiner } from "./partial-joiner.js";
 export type { PositionsFileOptions } from "./positions.js";
 export { POSITIONS_VERSION, PositionsFile, PositionsFileError } from "./positions.js";
 export type { LogRecord, MalformedRecord, ParsedRecord, Stream } from "./record.js";
-export { parseRfc3339Nano } from "./rfc3339.js";
+export type { Rfc3339Time } from "./rfc3339.js";
+export { lastSubMsNanos, parseRfc3339Into, parseRfc3339Ms, parseRfc3339Nano } from "./rfc3339.js";
 export type {
   EntryBatch,
   LineFormat,
+  LineSink,
   LogEntry,
   PositionSource,
   TailManagerOptions,

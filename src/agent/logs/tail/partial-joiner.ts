@@ -103,6 +103,11 @@ export class PartialJoiner {
     return min;
   }
 
+  /** Whether a line of `key` is waiting for its last piece (a map look-up: no allocation). */
+  isPending(key: string): boolean {
+    return this.pending.has(key);
+  }
+
   /** Whether some line is waiting for its last piece. */
   get hasPending(): boolean {
     return this.pending.size > 0;

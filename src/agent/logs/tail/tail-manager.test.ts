@@ -3,7 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { PositionsFile } from "./positions.js";
-import { type EntryBatch, type LogEntry, TailManager, type TailManagerOptions } from "./tail-manager.js";
+import {
+  type EntryBatch,
+  type LineSink,
+  type LogEntry,
+  TailManager,
+  type TailManagerOptions,
+} from "./tail-manager.js";
 
 let dir: string;
 const managers: TailManager[] = [];
@@ -256,5 +262,199 @@ describe("TailManager", () => {
     expect(queued.every((e) => e.stream === (Number(e.line.slice(2)) % 3 === 0 ? "stderr" : "stdout"))).toBe(
       true,
     );
+  });
+});
+
+/** What a sink got, one entry per call, bytes copied to text. */
+interface SinkLine {
+  readonly kind: "bytes" | "text";
+  readonly file: string;
+  readonly stream: string | undefined;
+  readonly ms: number;
+  readonly subNs: number;
+  readonly line: string;
+}
+
+/** A sink recording its lines, and the count it had when each batch went out. */
+function recordingSink(): { sink: LineSink; lines: SinkLine[]; labels: Set<object> } {
+  const lines: SinkLine[] = [];
+  const labels = new Set<object>();
+  const sink: LineSink = {
+    bytes(file, stream, ms, subNs, data, start, end) {
+      labels.add(file);
+      let line: string;
+      try {
+        line = new TextDecoder("utf-8", { fatal: true }).decode(data.subarray(start, end));
+      } catch {
+        line = "(invalid UTF-8 given as bytes)";
+      }
+      lines.push({ kind: "bytes", file: file.filename!, stream, ms, subNs, line });
+    },
+    text(file, stream, ms, subNs, line) {
+      labels.add(file);
+      lines.push({ kind: "text", file: file.filename!, stream, ms, subNs, line });
+    },
+  };
+  return { sink, lines, labels };
+}
+
+describe("TailManager with a sink", () => {
+  const MS = Date.UTC(2024, 4, 1, 10);
+  const TS_A = "2024-05-01T10:00:00.123456789Z";
+  const TS_B = "2024-05-01T10:00:01.000000002Z";
+
+  it("CRI: whole lines as bytes, joined lines as text, invalid UTF-8 as text, malformed as entries", async () => {
+    const f = podFile("shop", "web-1", "nginx");
+    const long = `${TS_A} stdout F x${"é".repeat(30)}`; // cut at 80 bytes inside an "é"
+    const lines = [
+      Buffer.from(`${TS_A} stdout F hello`),
+      Buffer.from(`${TS_B} stderr P err-`),
+      Buffer.from(`${TS_A} stdout F out`),
+      Buffer.from(`${TS_A} stderr F joined`),
+      Buffer.from("garbage in the middle"),
+      Buffer.concat([Buffer.from(`${TS_A} stdout F caf`), Buffer.from([0xff, 0xfe])]),
+      Buffer.from(long),
+      Buffer.from(`${TS_A} stdout F ünï`),
+      Buffer.from(`${TS_A} stdout F`),
+    ];
+    writeFileSync(f, Buffer.concat(lines.flatMap((l) => [l, Buffer.from("\n")])));
+    const { sink, lines: got, labels } = recordingSink();
+    const entries: LogEntry[] = [];
+    const m = manager({
+      targets: [{ glob: `${dir}/pods/*/*/*.log`, sink }],
+      maxLineBytes: 80,
+      onEntries: async (b) => void entries.push(...b.entries),
+    });
+    await until(() => got.length === 7 && entries.length === 1, "7 sink lines and 1 entry");
+    const a = { file: f, ms: MS + 123, subNs: 456_789 };
+    expect(got).toEqual([
+      { kind: "bytes", stream: "stdout", line: "hello", ...a },
+      { kind: "bytes", stream: "stdout", line: "out", ...a },
+      // The joined line has the first piece's time.
+      { kind: "text", stream: "stderr", line: "err-joined", file: f, ms: MS + 1000, subNs: 2 },
+      { kind: "text", stream: "stdout", line: "caf\uFFFD\uFFFD", ...a },
+      // 80 bytes: 40 of framing, "x", 19 "é" and the first byte of the 20th, which is dropped.
+      { kind: "bytes", stream: "stdout", line: `x${"é".repeat(19)}`, ...a },
+      { kind: "bytes", stream: "stdout", line: "ünï", ...a },
+      { kind: "bytes", stream: "stdout", line: "", ...a },
+    ]);
+    expect(m.stats()).toMatchObject({ sinkLines: 7, malformedLines: 1, linesRead: 9 });
+    expect(labels.size).toBe(1);
+    expect([...labels][0]).toEqual({
+      namespace: "shop",
+      pod: "web-1",
+      pod_uid: "uid-web-1",
+      container: "nginx",
+      filename: f,
+    });
+    expect(entries.map((e) => [e.line, e.error, e.path])).toEqual([
+      ["garbage in the middle", "cri: bad timestamp", f],
+    ]);
+  });
+
+  it("raw lines as bytes with the read time; Docker json-file lines as text, pieces joined", async () => {
+    const r = join(dir, "syslog");
+    const d = join(dir, "docker.log");
+    writeFileSync(
+      r,
+      Buffer.concat([Buffer.from("plain ✓\nbad "), Buffer.from([0xc3, 0x28]), Buffer.from("\n")]),
+    );
+    const rec = (log: string, stream: string, time: string) => JSON.stringify({ log, stream, time });
+    writeFileSync(
+      d,
+      `${rec("a\n", "stdout", TS_A)}\n${rec("long-", "stderr", TS_B)}\n${rec("line\n", "stderr", TS_A)}\n`,
+    );
+    const { sink, lines: got } = recordingSink();
+    const before = Date.now();
+    manager({
+      targets: [
+        { glob: `${dir}/sys*`, format: "raw", labels: { job: "node" }, sink },
+        { glob: `${dir}/*.log`, sink },
+      ],
+      onEntries: async () => {},
+    });
+    await until(() => got.length === 4, "4 sink lines");
+    const after = Date.now();
+    const raw = got.filter((l) => l.file === r);
+    expect(raw.map((l) => [l.kind, l.stream, l.line, l.subNs])).toEqual([
+      ["bytes", undefined, "plain ✓", 0],
+      ["text", undefined, "bad \uFFFD(", 0],
+    ]);
+    for (const l of raw) expect(l.ms >= before && l.ms <= after).toBe(true);
+    expect(got.filter((l) => l.file === d)).toEqual([
+      { kind: "text", file: d, stream: "stdout", line: "a", ms: MS + 123, subNs: 456_789 },
+      { kind: "text", file: d, stream: "stderr", line: "long-line", ms: MS + 1000, subNs: 2 },
+    ]);
+  });
+
+  it("lines cut at maxLineBytes: a split character dropped, an invalid one as text, also when last", async () => {
+    const f = join(dir, "cut.log");
+    const invalid = Buffer.concat([Buffer.from("ab"), Buffer.from([0xff]), Buffer.from("cdefghijklmn")]);
+    writeFileSync(
+      f,
+      Buffer.concat([Buffer.from(`ok\n${"é".repeat(10)}\nend\n`), invalid, Buffer.from("\n")]),
+    );
+    const { sink, lines: got } = recordingSink();
+    manager({ targets: [{ glob: f, format: "raw", sink }], maxLineBytes: 9, onEntries: async () => {} });
+    await until(() => got.length === 4, "4 lines");
+    expect(got.map((l) => [l.kind, l.line])).toEqual([
+      ["bytes", "ok"],
+      ["bytes", "éééé"],
+      ["bytes", "end"],
+      ["text", "ab\uFFFDcdefgh"],
+    ]);
+  });
+
+  it("positions go out only after the sink had the lines before them, in batches even with no entries", async () => {
+    const f = join(dir, "many.log");
+    let content = "";
+    for (let i = 0; i < 300; i++) content += `line ${i}\n`;
+    writeFileSync(f, content);
+    const { sink, lines: got } = recordingSink();
+    const checks: { offset: number; had: number; entries: number }[] = [];
+    manager({
+      targets: [{ glob: f, format: "raw", sink }],
+      chunkBytes: 64,
+      maxBatchBytes: 200,
+      onEntries: async (b) => {
+        const pos = b.positions.get(f);
+        if (pos !== undefined)
+          checks.push({ offset: pos.offset, had: got.length, entries: b.entries.length });
+      },
+    });
+    await until(() => checks.at(-1)?.offset === content.length, "the last position");
+    expect(got.map((l) => l.line)).toEqual(Array.from({ length: 300 }, (_, i) => `line ${i}`));
+    expect(checks.length).toBeGreaterThan(3);
+    for (const c of checks) {
+      const linesBefore = content.slice(0, c.offset).split("\n").length - 1;
+      expect(c.had).toBeGreaterThanOrEqual(linesBefore);
+      expect(c.entries).toBe(0);
+    }
+  });
+
+  it("while a line is being joined, the position stays at its first piece; a piece left at the end goes as text", async () => {
+    const f = join(dir, "p.log");
+    const l1 = `${TS_A} stdout F one\n`;
+    const l2 = `${TS_B} stderr P two-\n`;
+    const l3 = `${TS_A} stdout F three\n`;
+    writeFileSync(f, l1 + l2 + l3);
+    const { sink, lines: got } = recordingSink();
+    const offsets: number[] = [];
+    const m = manager({
+      targets: [{ glob: f, format: "cri", sink }],
+      onEntries: async (b) => {
+        const p = b.positions.get(f);
+        if (p !== undefined) offsets.push(p.offset);
+      },
+    });
+    await until(() => got.length === 2 && offsets.length > 0, "2 lines");
+    expect(offsets.at(-1)).toBe(l1.length);
+    rmSync(f);
+    await until(() => m.stats().filesWatched === 0, "file retired");
+    expect(got.map((l) => [l.kind, l.stream, l.line, l.ms])).toEqual([
+      ["bytes", "stdout", "one", MS + 123],
+      ["bytes", "stdout", "three", MS + 123],
+      ["text", "stderr", "two-", MS + 1000],
+    ]);
   });
 });

@@ -1,11 +1,16 @@
-import { parseCriLine } from "./cri.js";
+import { isUtf8 } from "node:buffer";
+import { newCriScan, parseCriLine, scanCriLine } from "./cri.js";
 import { parseDockerLine } from "./docker.js";
 import type { FileTailerOptions, LineBatch, Position, TailerStats } from "./file-tailer.js";
-import { FileTailer } from "./file-tailer.js";
+import { FileTailer, SharedReadBuffer } from "./file-tailer.js";
 import { expandGlob } from "./glob.js";
 import { kubeLabelsFromPath } from "./kube-path.js";
+import { bytesToSink, completeUtf8End, type LineSink, msOfNs, NS_PER_MS, subNsOfNs } from "./line-sink.js";
+import type { JoinedLine } from "./partial-joiner.js";
 import { DEFAULT_MAX_JOINED_BYTES, PartialJoiner } from "./partial-joiner.js";
 import type { ParsedRecord, Stream } from "./record.js";
+
+export type { LineSink } from "./line-sink.js";
 
 /**
  * The collection loop: finds files by glob, tails each ({@link FileTailer}), decodes their lines
@@ -20,6 +25,15 @@ import type { ParsedRecord, Stream } from "./record.js";
  * file stays at the start of its first piece, so that a restart re-reads the whole line. Complete
  * lines of the other stream read meanwhile are then read again after a restart (duplicates with the
  * same timestamp and text, which a Loki-style store drops).
+ *
+ * Sinks: a target may name a {@link LineSink}, which then takes its lines synchronously, during the
+ * read that found them, as byte ranges of the tailer's buffer with timestamps as plain numbers: on
+ * the common path (CRI `F` records with no split line pending on their stream, raw lines, valid
+ * UTF-8) no string, object or bigint is made per line. Only the rare lines that exist as strings
+ * (joined from pieces, Docker json-file content, invalid UTF-8) go to {@link LineSink.text}. Such a
+ * target's lines never become {@link LogEntry}s, except malformed ones (see {@link EntryBatch}); its
+ * positions still go out only through `onEntries`, after the sink has had every line before them,
+ * and its bytes count towards `maxBatchBytes`, so batches (maybe with no entries) keep coming.
  */
 
 /** How the lines of a file are framed. `auto` decides on the first line: Docker JSON, CRI, else raw. */
@@ -33,6 +47,8 @@ export interface TailTarget {
   readonly format?: LineFormat;
   /** Labels added to every line of these files. */
   readonly labels?: Readonly<Record<string, string>>;
+  /** Takes the lines of these files instead of `onEntries` (see the file comment and {@link LineSink}). */
+  readonly sink?: LineSink;
 }
 
 /** Kubernetes' container logs. */
@@ -60,7 +76,10 @@ export interface LogEntry {
 
 /** What the consumer receives. */
 export interface EntryBatch {
-  /** In file order per file; files interleave. */
+  /**
+   * In file order per file; files interleave. For a target with a sink, only its malformed lines
+   * (with `error`): the sink had the others.
+   */
   readonly entries: LogEntry[];
   /** Per path, the position to persist once `entries` are durably queued (never before). */
   readonly positions: ReadonlyMap<string, Position>;
@@ -76,7 +95,10 @@ export interface PositionSource {
 /** Options of a {@link TailManager}. */
 export interface TailManagerOptions {
   readonly targets: readonly TailTarget[];
-  /** Receives batches; the next read waits for the promise. Persist `positions` only once the entries are safe. */
+  /**
+   * Receives batches; the next read waits for the promise. Persist `positions` only once the entries
+   * (and what the targets' sinks took before the call) are safe.
+   */
   readonly onEntries: (batch: EntryBatch) => Promise<void>;
   readonly positions?: PositionSource;
   /** Files without a saved position found by the first scan start at their end (default false: beginning). Files found later always start at the beginning. */
@@ -109,7 +131,10 @@ export interface TailStats {
   malformedLines: number;
   rotations: number;
   truncations: number;
+  /** Entries accepted by `onEntries` (lines given to sinks are not entries). */
   entriesEmitted: number;
+  /** Lines given to targets' sinks ({@link LineSink.bytes} and {@link LineSink.text} calls). */
+  sinkLines: number;
 }
 
 interface FileState {
@@ -118,6 +143,8 @@ interface FileState {
   readonly labels: Readonly<Record<string, string>>;
   format: LineFormat;
   readonly joiner: PartialJoiner;
+  /** The target's sink, if any: then lines go there instead of into entries. */
+  readonly sink: LineSink | undefined;
   /** Offset of the next line's start in the current file. */
   lineStart: number;
   missingScans: number;
@@ -136,13 +163,18 @@ function detectFormat(data: Buffer, start: number, end: number): LineFormat {
 /** Runs the collection loop; see the file comment. */
 export class TailManager {
   private readonly files = new Map<string, FileState>();
+  /** One read buffer for every file: they are read one after another, and each batch consumed at once. */
+  private readonly readBuffer = new SharedReadBuffer();
   private readonly retired = zeroTailerStats();
   private malformed = 0;
   private joinCuts = 0;
   private emitted = 0;
+  private sunk = 0;
   private entries: LogEntry[] = [];
   private positions = new Map<string, Position>();
   private pendingBytes = 0;
+  /** Reused by every CRI line of the sink path. */
+  private readonly cri = newCriScan();
   private stopping = false;
   private loopDone: Promise<void> | undefined;
   private wake: (() => void) | undefined;
@@ -205,6 +237,7 @@ export class TailManager {
       rotations: s.rotations,
       truncations: s.truncations,
       entriesEmitted: this.emitted,
+      sinkLines: this.sunk,
     };
   }
 
@@ -265,6 +298,7 @@ export class TailManager {
       startAtEnd: this.firstScan && this.o.startAtEnd,
       chunkBytes: this.o.chunkBytes,
       maxLineBytes: this.o.maxLineBytes,
+      shared: this.readBuffer,
     };
     const labels = { ...kubeLabelsFromPath(path), ...target.labels, filename: path };
     return {
@@ -273,6 +307,7 @@ export class TailManager {
       labels,
       format: target.format ?? "auto",
       joiner: new PartialJoiner(this.o.maxJoinedBytes),
+      sink: target.sink,
       lineStart: 0,
       missingScans: 0,
     };
@@ -318,12 +353,30 @@ export class TailManager {
     return progressed;
   }
 
-  /** Decodes a tailer batch into entries and the file's next position. */
+  /**
+   * Decodes a tailer batch into entries, or into the target's sink, and sets the file's next
+   * position.
+   */
   private consume(st: FileState, b: LineBatch): void {
     st.lineStart = b.firstLineOffset;
+    if (st.format === "auto" && b.count > 0) st.format = detectFormat(b.data, b.starts[0]!, b.ends[0]!);
+    if (st.sink === undefined) this.decodeToEntries(st, b);
+    else this.decodeToSink(st, st.sink, b);
+    if (b.event !== undefined) {
+      this.flushJoiner(st);
+    }
+    const pending = st.joiner.pendingStart();
+    const pos = b.position;
+    this.positions.set(
+      st.path,
+      pending !== undefined && pending < pos.offset ? { inode: pos.inode, offset: pending } : pos,
+    );
+  }
+
+  /** The lines of a batch as {@link LogEntry}s (targets without a sink). */
+  private decodeToEntries(st: FileState, b: LineBatch): void {
     const readNs = BigInt(Date.now()) * 1_000_000n;
     const data = b.data;
-    if (st.format === "auto" && b.count > 0) st.format = detectFormat(data, b.starts[0]!, b.ends[0]!);
     const out = this.entries;
     for (let i = 0; i < b.count; i++) {
       const s = b.starts[i]!;
@@ -369,19 +422,122 @@ export class TailManager {
       }
       st.lineStart = b.offsets[i]!;
     }
-    if (b.event !== undefined) {
-      this.flushJoiner(st);
+  }
+
+  /**
+   * The lines of a batch into the target's sink. On the common path (CRI `F` with nothing pending
+   * on its stream, raw, valid UTF-8) nothing is allocated per line: one {@link CriScan} is reused,
+   * lines go out as ranges of the tailer's buffer, times as numbers.
+   *
+   * Malformed lines still become entries with `error`, handed over with the batch and so after the
+   * sink's lines around them: the collector sends them with a `log_error` label, a stream of their
+   * own, so the order within each stream holds.
+   */
+  private decodeToSink(st: FileState, sink: LineSink, b: LineBatch): void {
+    const n = b.count;
+    if (n === 0) return;
+    const data = b.data;
+    const format = st.format;
+    const readMs = Date.now();
+    // Newlines are ASCII: when the bytes from the first line's start to the last one's end are valid
+    // UTF-8, so is each line among them, so one native check per batch does. Lines cut at
+    // maxLineBytes are checked alone (the bytes skipped after a cut are in the buffer, so a cut
+    // line inside the range does not spoil it; a cut last line is left out of it).
+    const last = n - 1;
+    const rangeEnd = b.truncated[last] ? b.starts[last]! : b.ends[last]!;
+    const valid = format === "docker" || isUtf8(data.subarray(b.starts[0]!, rangeEnd));
+    for (let i = 0; i < n; i++) {
+      const s = b.starts[i]!;
+      const e = b.ends[i]!;
+      const cut = b.truncated[i]!;
+      this.pendingBytes += e - s;
+      if (format === "cri") this.criToSink(st, sink, data, s, e, cut, valid, readMs);
+      else if (format === "docker") this.dockerToSink(st, sink, data, s, e, cut, readMs);
+      else {
+        bytesToSink(sink, st.labels, undefined, readMs, 0, data, s, e, cut, valid);
+        this.sunk++;
+      }
+      st.lineStart = b.offsets[i]!;
     }
-    const pending = st.joiner.pendingStart();
-    const pos = b.position;
-    this.positions.set(
-      st.path,
-      pending !== undefined && pending < pos.offset ? { inode: pos.inode, offset: pending } : pos,
-    );
+  }
+
+  /** One CRI line of a sink target: bytes when it is a whole line, else through the joiner. */
+  private criToSink(
+    st: FileState,
+    sink: LineSink,
+    data: Buffer,
+    s: number,
+    e: number,
+    cut: boolean,
+    valid: boolean,
+    readMs: number,
+  ): void {
+    const c = this.cri;
+    if (!scanCriLine(data, s, e, c)) {
+      this.malformedEntry(st, data.toString("utf8", s, e), c.error, readMs);
+      return;
+    }
+    const stream = c.stream!;
+    const partial = c.partial && !cut;
+    const joiner = st.joiner;
+    const whole = !partial && !(joiner.hasPending && joiner.isPending(stream));
+    if (whole && e - c.contentStart <= this.o.maxJoinedBytes) {
+      bytesToSink(sink, st.labels, stream, c.ms, c.subNs, data, c.contentStart, e, cut, valid);
+      this.sunk++;
+      return;
+    }
+    // A piece, the last piece, or a line over maxJoinedBytes (the joiner cuts it): rare, strings.
+    const end = cut ? completeUtf8End(data, c.contentStart, e) : e;
+    const content = data.toString("utf8", c.contentStart, end);
+    const tsNs = BigInt(c.ms) * NS_PER_MS + BigInt(c.subNs);
+    const j = joiner.push(stream, content, partial, tsNs, st.lineStart);
+    if (j !== undefined) this.joinedToSink(st, sink, j);
+  }
+
+  /** One Docker json-file line of a sink target: always a string (JSON unescaping makes one). */
+  private dockerToSink(
+    st: FileState,
+    sink: LineSink,
+    data: Buffer,
+    s: number,
+    e: number,
+    cut: boolean,
+    readMs: number,
+  ): void {
+    const r = parseDockerLine(data, s, e);
+    if (!r.ok) {
+      this.malformedEntry(st, r.raw, r.error, readMs);
+      return;
+    }
+    const j = st.joiner.push(r.stream, r.content, r.partial && !cut, r.tsNs, st.lineStart);
+    if (j !== undefined) this.joinedToSink(st, sink, j);
+  }
+
+  private joinedToSink(st: FileState, sink: LineSink, j: JoinedLine): void {
+    if (j.truncated) this.joinCuts++;
+    this.sunk++;
+    sink.text(st.labels, j.key as Stream, msOfNs(j.tsNs), subNsOfNs(j.tsNs), j.content);
+  }
+
+  /** A line of a sink target that does not follow its format: an entry, as for other targets. */
+  private malformedEntry(st: FileState, raw: string, error: string, readMs: number): void {
+    this.malformed++;
+    this.entries.push({
+      path: st.path,
+      labels: st.labels,
+      tsNs: BigInt(readMs) * NS_PER_MS,
+      line: raw,
+      error,
+    });
   }
 
   private flushJoiner(st: FileState): void {
+    const sink = st.sink;
     for (const j of st.joiner.flush()) {
+      if (sink !== undefined) {
+        this.joinedToSink(st, sink, j);
+        continue;
+      }
       if (j.truncated) this.joinCuts++;
       const stream = j.key as Stream;
       this.entries.push(
