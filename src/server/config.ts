@@ -172,7 +172,7 @@ export const agentConfigSchema = z
           .default([]),
         /** Where reading starts in files found at the very first start (files found later start at their beginning). */
         start_at: z.enum(["beginning", "end"]).default("beginning"),
-        /** A push is sent once it holds this many bytes of lines (Promtail's `batchsize`). */
+        /** A push is sent once it holds this many bytes of entries (lines and ~15 bytes each; Promtail's `batchsize`). */
         batch_size: byteSize.prefault("1MiB"),
         /** …or once its oldest line waited this long (Promtail's `batchwait`). */
         batch_wait: duration.prefault("1s"),

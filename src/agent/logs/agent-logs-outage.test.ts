@@ -21,7 +21,10 @@ import { ContainerLogWriter, type RotationStyle } from "./gen/container-log-writ
  * the ones in between). Copy-and-truncate loses whatever the reader had not read when the file is
  * truncated, in every tailer (Promtail's documentation says the same); the generator therefore
  * truncates only once the agent's saved position has reached the end of the file, and never while
- * the agent is down. Scaled down to run in `npm test`; `npm run bench -- agent-logs` runs at full rate.
+ * the agent is down. After a truncation it waits for the saved position to show that the agent saw
+ * it (an offset back below the truncated size): a file refilled to exactly the old size would
+ * otherwise look read to the end while the agent had not even noticed the truncation, and until then
+ * the file is not refilled past half that size. Scaled down to run in `npm test`; `npm run bench -- agent-logs` runs at full rate.
  */
 
 const TENANT = "logloss";
@@ -34,6 +37,8 @@ interface Container {
   readonly writer: ContainerLogWriter;
   readonly rotation: RotationStyle | "none";
   written: number;
+  /** File size at the last copy-and-truncate, until the agent's saved position went below it. */
+  truncatedAt?: number | undefined;
 }
 
 /** The saved position of `path` in the agent's positions file, or -1. */
@@ -141,7 +146,10 @@ logs:
     // a truncated one only once the agent's saved position reached its end (see the file comment).
     const tick = () => {
       for (const c of containers) {
-        for (let i = 0; i < LINES_PER_TICK; i++) {
+        // Until the agent saw a truncation, the file may not grow back to half its old size (else a
+        // stalled reader could find it past its old offset and skip its start, as any tailer would).
+        const waiting = c.truncatedAt !== undefined && statSync(c.writer.path).size > c.truncatedAt / 2;
+        for (let i = 0; i < (waiting ? 0 : LINES_PER_TICK); i++) {
           c.written++;
           c.writer.write(
             `seq=${c.written} container=${c.name} msg="${"payload ".repeat(8)}"`,
@@ -152,8 +160,14 @@ logs:
         if (c.rotation === "rename" && full) {
           c.writer.rotate();
           if (!agentUp) renamedWhileDown++;
-        } else if (c.rotation === "copytruncate" && full && agentUp) {
-          if (savedOffset(agentDir, c.writer.path) === statSync(c.writer.path).size) c.writer.rotate();
+        } else if (c.rotation === "copytruncate") {
+          const saved = savedOffset(agentDir, c.writer.path);
+          if (c.truncatedAt !== undefined && saved >= 0 && saved < c.truncatedAt) c.truncatedAt = undefined;
+          const size = statSync(c.writer.path).size;
+          if (full && agentUp && c.truncatedAt === undefined && saved === size) {
+            c.writer.rotate();
+            c.truncatedAt = size;
+          }
         }
         c.writer.flush();
       }

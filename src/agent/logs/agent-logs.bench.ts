@@ -55,17 +55,24 @@ function line(k: number, seq: number, nowMs: number): string {
 
 const round = (x: number, d = 0): number => Number(x.toFixed(d));
 
-/** The agent's resident, V8 heap and external memory now, from its /metrics, in MB. */
-async function memoryNow(url: string): Promise<string> {
+/** The agent's resident memory and where it is (V8's spaces, memory outside V8), from its /metrics, in MB. */
+async function memoryNow(url: string): Promise<{ rss: number; text: string }> {
   const text = await (await fetch(url)).text();
-  const mb = (name: string) => {
-    const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(text);
-    return m ? `${(Number(m[1]) / 1e6).toFixed(0)}` : "?";
+  const mb = (name: string, labels = "") => {
+    const m = new RegExp(`^${name}${labels.replace(/[{}]/g, "\\$&")}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(
+      text,
+    );
+    return m ? Number(m[1]) / 1e6 : Number.NaN;
   };
-  return (
-    `RSS ${mb("process_resident_memory_bytes")} MB, heap ${mb("nodejs_heap_size_used_bytes")} of ` +
-    `${mb("nodejs_heap_size_total_bytes")} MB, external ${mb("nodejs_external_memory_bytes")} MB`
-  );
+  const space = (s: string) => mb("nodejs_heap_space_size_total_bytes", `{space="${s}"}`).toFixed(0);
+  const rss = mb("process_resident_memory_bytes");
+  return {
+    rss,
+    text:
+      `RSS ${rss.toFixed(0)} MB: V8 heap ${mb("nodejs_heap_size_total_bytes").toFixed(0)} ` +
+      `(new ${space("new")}, old ${space("old")}, large objects ${space("large_object")}, code ${space("code")}; ` +
+      `${mb("nodejs_heap_size_used_bytes").toFixed(0)} used), external ${mb("nodejs_external_memory_bytes").toFixed(0)} MB`,
+  };
 }
 
 function quantile(sorted: readonly number[], q: number): number {
@@ -174,6 +181,16 @@ logs:
       }
     };
     const poller = poll();
+    // The agent's memory every second; the sample with the most RSS is reported.
+    let peakMemory = { rss: 0, text: "" };
+    const memoryTimer = setInterval(() => {
+      memoryNow(`http://127.0.0.1:${port}/metrics`).then(
+        (m) => {
+          if (m.rss > peakMemory.rss) peakMemory = m;
+        },
+        () => undefined,
+      );
+    }, 1_000);
 
     const cpu0 = cpuSeconds(agentPid);
     const t0 = Date.now();
@@ -242,9 +259,11 @@ logs:
       await new Promise((r) => setTimeout(r, 2_000));
     }
     polling = false;
+    clearInterval(memoryTimer);
     await poller;
     const rss = peakRssBytes(agentPid);
-    log(`agent memory now: ${await memoryNow(`http://127.0.0.1:${port}/metrics`)}`);
+    log(`agent memory at its largest sample: ${peakMemory.text}`);
+    log(`agent memory now: ${(await memoryNow(`http://127.0.0.1:${port}/metrics`)).text}`);
     const mib = bytes / 1024 / 1024;
     lags.sort((a, b) => a - b);
     log(

@@ -2,9 +2,16 @@ import { join } from "node:path";
 import { Counter, Gauge, type Registry } from "prom-client";
 import type { Logger } from "../../lib/log/logger.js";
 import type { ClientTls } from "../remote-write/index.js";
-import { type AppendResult, LogShipper, type LogStream } from "./ship/index.js";
+import { type AppendResult, type LineStream, LogShipper, type LogStream } from "./ship/index.js";
 import { compilePipeline, type Entry, LOG_ERROR_LABEL, newEntry, type Pipeline } from "./stages/index.js";
-import { type EntryBatch, type LogEntry, PositionsFile, TailManager, type TailTarget } from "./tail/index.js";
+import {
+  type EntryBatch,
+  type LineSink,
+  PositionsFile,
+  type Stream,
+  TailManager,
+  type TailTarget,
+} from "./tail/index.js";
 
 /**
  * The agent's log side: a {@link TailManager} reads the node's container logs (and any other files
@@ -64,11 +71,8 @@ export interface LogCollectorDeps {
 /** An entry as the shipper takes it. */
 type ShipEntry = LogStream["entries"][number];
 
-/** A stream of a target without stages: the tailer's entries as they are. */
-interface PassStream {
-  readonly labels: [string, string][];
-  readonly entries: ShipEntry[];
-}
+/** The labels object the tailer gives every line of one file (shared: never mutated). */
+type FileLabels = Readonly<Record<string, string>>;
 
 /** The label carrying a target's index through the tail manager to its pipeline; never sent. */
 const TARGET_LABEL = "__mirador_target";
@@ -80,7 +84,7 @@ const PIPELINE_FLUSH_MS = 1_000;
 interface Target {
   readonly tail: TailTarget;
   readonly pipeline: Pipeline;
-  /** No stages: lines go to the shipper as the tailer gives them, grouped by file and stream. */
+  /** No stages: lines go from the tailer's buffer into the shipper's records as bytes ({@link LineSink}). */
   readonly passThrough: boolean;
   /** Whether the `filename` label stays (node files) or goes (container logs). */
   readonly keepFilename: boolean;
@@ -97,6 +101,12 @@ export class LogCollector {
   readonly #pipelineDrops: Counter<"reason">;
   #flushTimer: NodeJS.Timeout | undefined;
   #pipelineDropsSeen = new Map<string, number>();
+  /** The shipper's stream of each file's stdout, stderr or plain lines (key `""`). */
+  readonly #lineStreams = new WeakMap<FileLabels, Map<string, LineStream>>();
+  /** The last line's file, stream and shipper stream: most lines follow one of the same file. */
+  #lastFile: FileLabels | undefined;
+  #lastStream: Stream | undefined;
+  #lastLineStream: LineStream = "";
 
   private constructor(
     deps: LogCollectorDeps,
@@ -110,8 +120,14 @@ export class LogCollector {
     this.#shipper = shipper;
     this.#positions = positions;
     this.#now = deps.now ?? Date.now;
+    const sink: LineSink = {
+      bytes: (file, stream, ms, subNs, data, start, end) =>
+        this.#shipper.appendBytes(this.#lineStream(file, stream), ms, subNs, data, start, end),
+      text: (file, stream, ms, subNs, line) =>
+        this.#shipper.appendText(this.#lineStream(file, stream), ms, subNs, line),
+    };
     this.#tail = new TailManager({
-      targets: targets.map((t) => t.tail),
+      targets: targets.map((t) => (t.passThrough ? { ...t.tail, sink } : t.tail)),
       positions,
       startAtEnd: cfg.start_at === "end",
       maxBatchBytes: Math.min(cfg.batch_size, 4 * 1024 * 1024),
@@ -214,55 +230,63 @@ export class LogCollector {
 
   /**
    * One batch of read lines: through the pipelines, into the queue, synced; then its positions.
-   * Lines of a target without stages skip the pipeline: they are grouped by their file's labels
-   * object (one per file, from the tailer) and stream, and handed over as the tailer made them.
+   * Lines of targets without stages are already in the shipper (the sink took them as the tailer
+   * read them); what comes here are the lines of targets with stages, and the lines that broke their
+   * file's framing.
    */
   async #consume(batch: EntryBatch): Promise<void> {
     const now = this.#now();
     const out: Entry[] = [];
-    const direct = new Map<Readonly<Record<string, string>>, Map<string, PassStream>>();
     for (const e of batch.entries) {
       const target = this.#targets[Number(e.labels[TARGET_LABEL])];
       if (target === undefined) continue;
-      if (target.passThrough && e.error === undefined) {
-        let byStream = direct.get(e.labels);
-        if (byStream === undefined) {
-          byStream = new Map();
-          direct.set(e.labels, byStream);
-        }
-        const stream = e.stream ?? "";
-        let s = byStream.get(stream);
-        if (s === undefined) {
-          s = { labels: this.#finalLabels(this.#labelsOf(e, target)), entries: [] };
-          byStream.set(stream, s);
-        }
-        s.entries.push(e);
-        continue;
-      }
       // A line that broke its file's framing: `log_error` names the format (a label, so a handful of
       // values), the parser's words go along as structured metadata.
       const metadata = e.error === undefined ? undefined : new Map([["log_error_detail", e.error]]);
-      const entry = newEntry(e.line, e.tsNs, this.#labelsOf(e, target), metadata);
+      const entry = newEntry(e.line, e.tsNs, this.#labelsOf(e.labels, e.stream, e.error, target), metadata);
       for (const r of target.pipeline.process(entry, now)) out.push(r);
     }
     this.#countPipelineDrops();
-    const streams: LogStream[] = [];
-    for (const byStream of direct.values()) for (const s of byStream.values()) streams.push(s);
-    if (streams.length > 0) this.#shipper.append(streams);
     this.#append(out);
     await this.#shipper.sync();
     this.#positions.setAll(batch.positions);
   }
 
-  #labelsOf(e: LogEntry, target: Target): Map<string, string> {
-    const labels = new Map<string, string>();
-    for (const k in e.labels) {
-      if (PATH_ONLY.has(k) || (k === "filename" && !target.keepFilename)) continue;
-      labels.set(k, e.labels[k]!);
+  /** The shipper's stream for lines of `file` on `stream` (made once per file and stream). */
+  #lineStream(file: FileLabels, stream: Stream | undefined): LineStream {
+    if (file === this.#lastFile && stream === this.#lastStream) return this.#lastLineStream;
+    let byStream = this.#lineStreams.get(file);
+    if (byStream === undefined) {
+      byStream = new Map();
+      this.#lineStreams.set(file, byStream);
     }
-    if (e.stream !== undefined) labels.set("stream", e.stream);
+    const key = stream ?? "";
+    let ls = byStream.get(key);
+    if (ls === undefined) {
+      const target = this.#targets[Number(file[TARGET_LABEL])]!;
+      ls = this.#shipper.lineStream(this.#finalLabels(this.#labelsOf(file, stream, undefined, target)));
+      byStream.set(key, ls);
+    }
+    this.#lastFile = file;
+    this.#lastStream = stream;
+    this.#lastLineStream = ls;
+    return ls;
+  }
+
+  #labelsOf(
+    file: FileLabels,
+    stream: Stream | undefined,
+    error: string | undefined,
+    target: Target,
+  ): Map<string, string> {
+    const labels = new Map<string, string>();
+    for (const k in file) {
+      if (PATH_ONLY.has(k) || (k === "filename" && !target.keepFilename)) continue;
+      labels.set(k, file[k]!);
+    }
+    if (stream !== undefined) labels.set("stream", stream);
     if (labels.has("pod")) labels.set("node", this.#deps.node);
-    if (e.error !== undefined) labels.set(LOG_ERROR_LABEL, e.error.split(":")[0]!);
+    if (error !== undefined) labels.set(LOG_ERROR_LABEL, error.split(":")[0]!);
     return labels;
   }
 

@@ -21,7 +21,11 @@ export interface LogShipperConfig {
   readonly dir: string;
   /** mTLS client identity for https: the cluster's certificate. */
   readonly tls?: ClientTls;
-  /** Most bytes of lines (and structured metadata) per push request. Default 1 MiB (`batch_size`). */
+  /**
+   * Most bytes of entries per push request: lines and structured metadata with their timestamps and
+   * framing as the push protobuf holds them (about 15 bytes an entry more than the line). Default
+   * 1 MiB (`batch_size`).
+   */
   readonly batchSizeBytes?: number;
   /** A partial request is sent once its oldest line was appended this long ago, ms. Default 1000 (`batch_wait`). */
   readonly batchWaitMs?: number;
@@ -29,7 +33,9 @@ export interface LogShipperConfig {
   readonly timeoutMs?: number;
   /**
    * Send lanes: requests in flight at once. Streams are spread over the lanes by a hash of their
-   * labels, one request in flight per lane, so each stream's order holds. Default 4.
+   * labels, one request in flight per lane, so each stream's order holds. Default 2: enough to keep
+   * a seed tens of milliseconds away busy with 1 MiB requests, and each lane costs a request's worth
+   * of memory.
    */
   readonly lanes?: number;
   /** Default 500 ms (`backoff_config.min_period`). */
@@ -46,7 +52,7 @@ export interface LogShipperConfig {
   readonly syncMode?: SyncMode;
   /** Default 1000 ms. */
   readonly syncIntervalMs?: number;
-  /** Target size of one disk-queue record, bytes. Default 512 KiB. */
+  /** Target size of one disk-queue record, bytes. Default 128 KiB. */
   readonly recordBytes?: number;
   /** Default `mirador-agent`. */
   readonly userAgent?: string;
@@ -104,7 +110,7 @@ export function resolveLogShipperConfig(c: LogShipperConfig): ResolvedLogShipper
     batchSizeBytes: c.batchSizeBytes ?? 1024 * 1024,
     batchWaitMs: c.batchWaitMs ?? 1000,
     timeoutMs: c.timeoutMs ?? 10_000,
-    lanes: c.lanes ?? 4,
+    lanes: c.lanes ?? 2,
     minBackoffMs: c.minBackoffMs ?? 500,
     maxBackoffMs: c.maxBackoffMs ?? 10_000,
     maxRetryAfterMs: c.maxRetryAfterMs ?? 60_000,
@@ -112,7 +118,7 @@ export function resolveLogShipperConfig(c: LogShipperConfig): ResolvedLogShipper
     segmentBytes: c.segmentBytes,
     syncMode: c.syncMode ?? "interval",
     syncIntervalMs: c.syncIntervalMs ?? 1000,
-    recordBytes: c.recordBytes ?? 512 * 1024,
+    recordBytes: c.recordBytes ?? 128 * 1024,
     userAgent: c.userAgent ?? "mirador-agent",
     headers: c.headers ?? {},
   };

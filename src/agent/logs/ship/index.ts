@@ -5,12 +5,12 @@
  * the backoff and the Retry-After handling with the metrics side.
  */
 export { type LogShipperConfig, PUSH_PATH, pushUrlOf } from "./config.js";
-export { type AppendResult, LogShipper, type LogShipperDeps } from "./log-shipper.js";
+export { type AppendResult, type LineStream, LogShipper, type LogShipperDeps } from "./log-shipper.js";
 export type { LogEntry, LogStream, StreamLabelsInput } from "./log-streams.js";
 export {
-  type DecodedLogRecord,
-  type DecodedStream,
-  decodeLogRecord,
+  type IndexedRecord,
+  type IndexedStream,
+  indexLogRecord,
   LOG_RECORD_VERSION,
   LogRecordError,
   type LogRecordErrorCode,

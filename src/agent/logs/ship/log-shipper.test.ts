@@ -8,8 +8,9 @@ import { eventually } from "../../../test-support/seed.js";
 import { parseStreamLabels } from "../../../wire/loki/index.js";
 import { createTestPki } from "../../control/fake-gateway.testlib.js";
 import type { LogShipperConfig } from "./config.js";
-import { LogShipper, type LogShipperDeps, labelsHash } from "./log-shipper.js";
-import { checkOrder, ManualClock, makeStreams, TestLoki } from "./ship.testlib.js";
+import { LogShipper, type LogShipperDeps } from "./log-shipper.js";
+import { labelsHash } from "./record-codec.js";
+import { checkOrder, ManualClock, makeStreams, pushEntrySize, T0, TestLoki } from "./ship.testlib.js";
 
 let dir: string;
 let loki: TestLoki;
@@ -111,7 +112,7 @@ describe("LogShipper", () => {
     expect(await metric("mirador_agent_logs_entries_sent_total")).toBe(1000);
     expect(await metric("mirador_agent_logs_entries_queued_total")).toBe(1000);
     expect(await metric("mirador_agent_logs_bytes_sent_total")).toBe(
-      loki.got.reduce((n, g) => n + Buffer.byteLength(g.line), 0),
+      loki.got.reduce((n, g) => n + pushEntrySize(g.tsNs, g.line), 0),
     );
     expect(await metric("mirador_agent_logs_requests_total", { status_class: "2xx" })).toBe(loki.seen.length);
     expect(await metric("mirador_agent_logs_queue_records")).toBe(0);
@@ -129,11 +130,12 @@ describe("LogShipper", () => {
   it("cuts requests at batch_size bytes of lines and sends a partial one at batch_wait", async () => {
     const clock = new ManualClock();
     const s = await open(
-      { batchSizeBytes: 100, batchWaitMs: 1000, lanes: 1 },
+      // Three entries of 30-byte lines (the first of all is 3 bytes smaller: its nanos are 0).
+      { batchSizeBytes: 3 * pushEntrySize(T0 + 1000n, "x".repeat(30)), batchWaitMs: 1000, lanes: 1 },
       { now: clock.now, sleep: clock.sleep },
     );
     s.start();
-    // 10 lines of 30 bytes: three full requests of 3 lines (90 bytes), one line left over.
+    // 10 lines of 30 bytes: three full requests of 3 lines, one line left over.
     s.append(makeStreams(1, 10, 0, 30));
     await eventually(async () => (loki.seen.length === 3 && clock.sleeping === 1 ? true : undefined));
     expect(loki.seen.map((x) => x.entries)).toEqual([3, 3, 3]);
@@ -337,6 +339,79 @@ describe("LogShipper", () => {
     expect(checkOrder(loki.got)).toEqual({ outOfOrder: 0, duplicates: 0, distinct: 6 });
     expect(s.append(makeStreams(1, 1))).toEqual({ queued: 0, dropped: 1 });
     expect(await metric("mirador_agent_logs_entries_dropped_total", { reason: "stopped" })).toBe(1);
+  });
+
+  it("takes lines as bytes or strings of a stream checked once, in order with append, into records at sync", async () => {
+    const s = await open({ lanes: 1 });
+    s.start();
+    const web = s.lineStream({ pod: "web", app: "shop" });
+    const bad = s.lineStream({ "bad-name": "x" });
+    expect(web).toEqual([
+      ["app", "shop"],
+      ["pod", "web"],
+    ]);
+    expect(bad).toBe('invalid label name "bad-name"');
+    const file = Buffer.from("2024-05-01T10:00:00Z stdout F héllo\n", "utf8");
+    const at = file.indexOf("héllo");
+    s.appendBytes(web, 1_700_000_000_123, 456_789, file, at, file.length - 1);
+    s.appendText(web, 1_700_000_000_124, 0, "joined line");
+    s.appendBytes(bad, 1_700_000_000_125, 0, file, at, file.length - 1);
+    // Nothing is queued until the record is handed over, by a sync or an append.
+    expect(s.pendingRecords).toBe(0);
+    s.append([
+      {
+        labels: { app: "shop", pod: "web" },
+        entries: [{ tsNs: 1_700_000_000_126_000_000n, line: "appended" }],
+      },
+    ]);
+    s.appendText(web, 1_700_000_000_127, 1, "after");
+    await s.sync();
+    await delivered(4);
+    expect(loki.got).toEqual([
+      {
+        stream: '{app="shop", pod="web"}',
+        tsNs: 1_700_000_000_123_456_789n,
+        line: "héllo",
+        metadata: undefined,
+      },
+      {
+        stream: '{app="shop", pod="web"}',
+        tsNs: 1_700_000_000_124_000_000n,
+        line: "joined line",
+        metadata: undefined,
+      },
+      {
+        stream: '{app="shop", pod="web"}',
+        tsNs: 1_700_000_000_126_000_000n,
+        line: "appended",
+        metadata: undefined,
+      },
+      {
+        stream: '{app="shop", pod="web"}',
+        tsNs: 1_700_000_000_127_000_001n,
+        line: "after",
+        metadata: undefined,
+      },
+    ]);
+    expect(await metric("mirador_agent_logs_entries_queued_total")).toBe(4);
+    expect(await metric("mirador_agent_logs_entries_dropped_total", { reason: "invalid_labels" })).toBe(1);
+  });
+
+  it("drops lines given while the flow is off, counted at the next sync", async () => {
+    const s = await open();
+    s.start();
+    const web = s.lineStream({ app: "web" });
+    s.setFlowEnabled(false);
+    s.appendText(web, 1, 0, "dropped");
+    s.appendText(web, 2, 0, "dropped too");
+    expect(await metric("mirador_agent_logs_entries_dropped_total", { reason: "flow_disabled" })).toBe(0);
+    await s.sync();
+    expect(await metric("mirador_agent_logs_entries_dropped_total", { reason: "flow_disabled" })).toBe(2);
+    s.setFlowEnabled(true);
+    s.appendText(web, 3, 0, "sent");
+    await s.sync();
+    await delivered(1);
+    expect(loki.got.map((g) => g.line)).toEqual(["sent"]);
   });
 
   it("drops streams with unusable labels and lines too large for the queue, counted", async () => {

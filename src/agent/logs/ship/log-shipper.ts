@@ -9,6 +9,7 @@
 import { setMaxListeners } from "node:events";
 import type { Registry } from "prom-client";
 import type { Logger } from "../../../lib/log/logger.js";
+import { snappyCompress } from "../../../wire/snappy.js";
 import {
   type DiskQueue,
   type DropReason,
@@ -20,14 +21,18 @@ import { RemoteWriteClient } from "../../remote-write/http-client.js";
 import { type ClientTls, LogLimiter, sleep } from "../../remote-write/index.js";
 import { Notifier } from "../../remote-write/notifier.js";
 import { type LogShipperConfig, type ResolvedLogShipperConfig, resolveLogShipperConfig } from "./config.js";
-import { checkStreams, type LogStream } from "./log-streams.js";
-import type { BatchRef } from "./push-batcher.js";
+import { checkStreams, type LogStream, normalizeLabels, type StreamLabelsInput } from "./log-streams.js";
+import { type BatchRef, encodePushRequest, type LaneRecord, type OutgoingPush } from "./push-batcher.js";
 import {
-  type DecodedLogRecord,
-  type DecodedStream,
-  decodeLogRecord,
+  type IndexedRecord,
+  type IndexedStream,
+  indexLogRecord,
+  type StreamKeyCache as KeyCache,
   LogRecordEncoder,
   logRecordEntryCount,
+  type RefusedReason,
+  StreamKeyCache,
+  type StreamLabels,
 } from "./record-codec.js";
 import { type LaneContext, SendLane } from "./send-lane.js";
 import { type ShipGaugeSource, ShipMetrics } from "./ship-metrics.js";
@@ -50,6 +55,12 @@ export interface LogShipperDeps {
    */
   readonly onFlowDisabled?: (flow: "logs") => void;
 }
+
+/**
+ * A stream for {@link LogShipper.appendBytes} and {@link LogShipper.appendText}, made once by
+ * {@link LogShipper.lineStream}: its checked, sorted labels, or why they cannot be sent.
+ */
+export type LineStream = StreamLabels | string;
 
 /** What {@link LogShipper.append} did with the entries it was given. */
 export interface AppendResult {
@@ -112,6 +123,15 @@ export class LogShipper implements ShipGaugeSource, LaneContext {
   /** Records and entries appended since open: the mean for loss estimates. */
   #recordsSeen = 0;
   #entriesSeen = 0;
+  /** Entries the encoder wrote to the queue and left out, since counted (see {@link append}). */
+  #queuedNow = 0;
+  #droppedNow = 0;
+  /** Lines of {@link appendBytes} and {@link appendText} dropped and not yet counted, by reason. */
+  readonly #lineDrops = new Map<string, number>();
+  /** Stream keys of records read back, by their label tables. */
+  readonly #keys: KeyCache = new StreamKeyCache();
+  /** Where request bodies are assembled before snappy (the lanes encode one at a time). */
+  #scratch: Buffer = Buffer.alloc(0);
 
   private constructor(cfg: ResolvedLogShipperConfig, deps: LogShipperDeps, dq: DiskQueue) {
     this.cfg = cfg;
@@ -123,7 +143,12 @@ export class LogShipper implements ShipGaugeSource, LaneContext {
     this.sleep = deps.sleep ?? sleep;
     this.#onFlowDisabled = deps.onFlowDisabled;
     this.log = new LogLimiter(this.#logger, LOG_INTERVAL_MS, this.now);
-    this.#encoder = new LogRecordEncoder(Math.min(cfg.recordBytes, dq.maxPayloadBytes), dq.maxPayloadBytes);
+    this.#encoder = new LogRecordEncoder(
+      Math.min(cfg.recordBytes, dq.maxPayloadBytes),
+      dq.maxPayloadBytes,
+      (payload, entries) => this.#queueRecord(payload, entries),
+      (reason, bytes) => this.#refused(reason, bytes),
+    );
     // The remote-write client speaks the same protocol (a snappy'd protobuf POST, the same statuses).
     this.client = new RemoteWriteClient(
       cfg.pushUrl,
@@ -168,47 +193,122 @@ export class LogShipper implements ShipGaugeSource, LaneContext {
     if (total === 0) return { queued: 0, dropped: 0 };
     if (this.#stopping) return this.#dropNow("stopped", total);
     if (this.#discarding) return this.#dropNow("flow_disabled", total);
-    let dropped = 0;
+    // What the line API left in the encoder goes first, so that the counts below are this call's.
+    this.#encoder.finish();
+    this.#queuedNow = 0;
+    this.#droppedNow = 0;
     const checked = checkStreams(streams, (entries, why) => {
-      dropped += entries;
-      this.metrics.dropped.inc({ reason: "invalid_labels" }, entries);
-      this.log.log("warn", "invalid_labels", "log stream with unusable labels; its lines are dropped", {
-        entries,
-        why,
-      });
+      this.#droppedNow += entries;
+      this.#invalidLabels(entries, why);
     });
-    let queued = 0;
-    this.#encoder.encode(
-      checked,
-      (payload, entries) => {
-        try {
-          this.#dq.append(payload);
-          queued += entries;
-          this.#recordsSeen++;
-          this.#entriesSeen += entries;
-        } catch (err: unknown) {
-          dropped += entries;
-          const reason =
-            err instanceof QueueError && err.code === "queue_bad_record" ? "too_large" : "io_error";
-          this.metrics.dropped.inc({ reason }, entries);
-          this.log.log("error", `append_${reason}`, "log disk queue could not take lines; dropped", {
-            entries,
-            err: (err as Error).message,
-          });
-        }
-      },
-      (_entry, bytes) => {
-        dropped++;
-        this.metrics.dropped.inc({ reason: "too_large" });
-        this.log.log("warn", "too_large", "log line too large for the disk queue; dropped", {
-          bytes,
-          maxBytes: this.#dq.maxPayloadBytes,
-          hint: "raise the queue's segment size",
-        });
-      },
-    );
-    if (queued > 0) this.metrics.queued.inc(queued);
-    return { queued, dropped };
+    const enc = this.#encoder;
+    for (const s of checked) {
+      enc.stream(s.labels);
+      for (const e of s.entries) enc.entry(e.tsNs, e.line, e.metadata);
+    }
+    enc.finish();
+    return { queued: this.#queuedNow, dropped: this.#droppedNow };
+  }
+
+  /**
+   * The stream of lines with `labels` for {@link appendBytes} and {@link appendText}: checked and
+   * sorted once, to be kept by the caller and passed with every line.
+   */
+  lineStream(labels: StreamLabelsInput): LineStream {
+    return normalizeLabels(labels);
+  }
+
+  /**
+   * Appends one line of `stream` given as UTF-8 bytes `data[start, end)` (copied before returning),
+   * with its time as Unix milliseconds and the nanoseconds within the millisecond. The line goes into
+   * the record being written, which goes to the disk queue when full or at the next {@link sync}:
+   * like {@link append}, it never waits and never throws, and drops are counted.
+   */
+  appendBytes(
+    stream: LineStream,
+    ms: number,
+    subMsNanos: number,
+    data: Uint8Array,
+    start: number,
+    end: number,
+  ): void {
+    if (typeof stream === "string" || this.#stopping || this.#discarding) {
+      this.#dropLine(stream);
+      return;
+    }
+    this.#encoder.stream(stream);
+    this.#encoder.bytes(ms, subMsNanos, data, start, end);
+  }
+
+  /** {@link appendBytes} for a line that is a string. */
+  appendText(stream: LineStream, ms: number, subMsNanos: number, line: string): void {
+    if (typeof stream === "string" || this.#stopping || this.#discarding) {
+      this.#dropLine(stream);
+      return;
+    }
+    this.#encoder.stream(stream);
+    this.#encoder.text(ms, subMsNanos, line);
+  }
+
+  /** A record from the encoder: into the disk queue, counted. */
+  #queueRecord(payload: Uint8Array, entries: number): void {
+    try {
+      this.#dq.append(payload);
+      this.#queuedNow += entries;
+      this.#recordsSeen++;
+      this.#entriesSeen += entries;
+      this.metrics.queued.inc(entries);
+    } catch (err: unknown) {
+      this.#droppedNow += entries;
+      const reason = err instanceof QueueError && err.code === "queue_bad_record" ? "too_large" : "io_error";
+      this.metrics.dropped.inc({ reason }, entries);
+      this.log.log("error", `append_${reason}`, "log disk queue could not take lines; dropped", {
+        entries,
+        err: (err as Error).message,
+      });
+    }
+  }
+
+  /** An entry the encoder left out. */
+  #refused(reason: RefusedReason, bytes: number): void {
+    this.#droppedNow++;
+    this.metrics.dropped.inc({ reason });
+    if (reason === "too_large") {
+      this.log.log("warn", "too_large", "log line too large for the disk queue; dropped", {
+        bytes,
+        maxBytes: this.#dq.maxPayloadBytes,
+        hint: "raise the queue's segment size",
+      });
+    } else {
+      this.log.log(
+        "warn",
+        "bad_timestamp",
+        "log line with a time outside 0001–9999 (Loki refuses it); dropped",
+        {},
+      );
+    }
+  }
+
+  #invalidLabels(entries: number, why: string): void {
+    this.metrics.dropped.inc({ reason: "invalid_labels" }, entries);
+    this.log.log("warn", "invalid_labels", "log stream with unusable labels; its lines are dropped", {
+      entries,
+      why,
+    });
+  }
+
+  /** A line of the line API dropped: counted at the next {@link sync} (a counter per line costs). */
+  #dropLine(stream: LineStream): void {
+    const reason = typeof stream === "string" ? stream : this.#stopping ? "stopped" : "flow_disabled";
+    this.#lineDrops.set(reason, (this.#lineDrops.get(reason) ?? 0) + 1);
+  }
+
+  #countLineDrops(): void {
+    for (const [reason, n] of this.#lineDrops) {
+      if (reason === "stopped" || reason === "flow_disabled") this.#dropNow(reason, n);
+      else this.#invalidLabels(n, reason);
+    }
+    this.#lineDrops.clear();
   }
 
   /**
@@ -217,6 +317,8 @@ export class LogShipper implements ShipGaugeSource, LaneContext {
    * Rejects (`QueueError`) if a write failed or after `stop`; positions must not move then.
    */
   sync(): Promise<void> {
+    this.#countLineDrops();
+    this.#encoder.finish();
     return this.#dq.sync();
   }
 
@@ -331,11 +433,11 @@ export class LogShipper implements ShipGaugeSource, LaneContext {
     });
   }
 
-  /** The reader: hands records to the lanes while they hold less than two requests' worth each. */
+  /** The reader: hands records to the lanes while they hold less than a request's worth each. */
   async #read(): Promise<void> {
     const stop = this.#stopAc.signal;
     const max = this.cfg.batchSizeBytes;
-    const limit = 2 * max * this.#lanes.length;
+    const limit = max * this.#lanes.length;
     while (!stop.aborted) {
       let buffered = 0;
       for (const l of this.#lanes) buffered += l.bytes;
@@ -349,16 +451,16 @@ export class LogShipper implements ShipGaugeSource, LaneContext {
     }
   }
 
-  /** Decodes a queue batch and hands each stream to its lane (or drops it while the flow is off). */
+  /** Indexes a queue batch's records and hands each stream to its lane (or drops it while the flow is off). */
   #dispatch(b: QueueBatch): void {
     const ref: BatchRef = { token: b.token, open: 0 };
     const lanes = this.#lanes;
     const n = lanes.length;
     for (let i = 0; i < b.records.length; i++) {
       const payload = b.records[i]!;
-      let rec: DecodedLogRecord;
+      let rec: IndexedRecord;
       try {
-        rec = decodeLogRecord(payload);
+        rec = indexLogRecord(payload, this.#keys);
       } catch (err: unknown) {
         this.#badRecord(payload, err);
         continue;
@@ -374,24 +476,31 @@ export class LogShipper implements ShipGaugeSource, LaneContext {
         lanes[0]!.add(rec, ref, at);
         continue;
       }
-      const parts: { entries: number; streams: DecodedStream[] }[] = [];
+      const parts: { payload: Uint8Array; entries: number; streams: IndexedStream[] }[] = [];
       for (const s of rec.streams) {
-        const k = labelsHash(s.labels) % n;
+        const k = s.key.hash % n;
         let part = parts[k];
         if (part === undefined) {
-          part = { entries: 0, streams: [] };
+          part = { payload: rec.payload, entries: 0, streams: [] };
           parts[k] = part;
         }
         part.streams.push(s);
-        part.entries += s.entries.length;
+        part.entries += s.entries;
       }
       for (let k = 0; k < n; k++) {
-        const part = parts[k];
-        if (part !== undefined) lanes[k]!.add(part, ref, at);
+        const part: LaneRecord | undefined = parts[k];
+        if (part !== undefined && part.entries > 0) lanes[k]!.add(part, ref, at);
       }
     }
     // Every entry of the batch is counted in `ref.open` before any lane can finish one.
     if (ref.open === 0) this.#ack(ref);
+  }
+
+  /** For the lanes: the snappy'd protobuf body of a request. */
+  body(push: OutgoingPush): Uint8Array {
+    const raw = encodePushRequest(push, this.#scratch);
+    if (raw.length > this.#scratch.length) this.#scratch = raw;
+    return snappyCompress(raw);
   }
 
   #badRecord(payload: Uint8Array, err: unknown): void {
@@ -440,21 +549,4 @@ export class LogShipper implements ShipGaugeSource, LaneContext {
     this.client.close();
     if (pending > 0) this.#logger.warn("log shipper stopped with records left on disk", { records: pending });
   }
-}
-
-/**
- * A 32-bit hash of a stream's sorted labels (FNV-1a with murmur3's finaliser): the same label set
- * always goes to the same lane, which keeps its order.
- */
-export function labelsHash(labels: readonly (readonly [string, string])[]): number {
-  let h = 0x811c9dc5;
-  for (const [name, value] of labels) {
-    for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
-    h = Math.imul(h ^ 0xff, 0x01000193);
-    for (let i = 0; i < value.length; i++) h = Math.imul(h ^ value.charCodeAt(i), 0x01000193);
-    h = Math.imul(h ^ 0xfe, 0x01000193);
-  }
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
 }

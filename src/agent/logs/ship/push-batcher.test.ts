@@ -1,25 +1,38 @@
 import { describe, expect, it } from "vitest";
+import { decodePushRequestProto } from "../../../wire/loki/index.js";
 import { pushUrlOf, resolveLogShipperConfig } from "./config.js";
-import { type BatchRef, PushBatcher } from "./push-batcher.js";
-import type { DecodedLogRecord } from "./record-codec.js";
+import { type BatchRef, encodePushRequest, PushBatcher } from "./push-batcher.js";
+import { type IndexedRecord, indexLogRecord, LogRecordEncoder } from "./record-codec.js";
 
-/** A record of `streams`: name → lines (timestamps 1, 2, … per stream). */
-function rec(streams: Record<string, string[]>): DecodedLogRecord {
-  let entries = 0;
-  const out = Object.entries(streams).map(([app, lines]) => {
-    entries += lines.length;
-    return {
-      labels: [["app", app]] as [string, string][],
-      entries: lines.map((line, i) => ({ timestampNs: BigInt(i + 1), line })),
-      sizes: lines.map((l) => Buffer.byteLength(l)),
-    };
-  });
-  return { entries, streams: out };
+/**
+ * A record of `streams`: name → lines (times 1, 2, … ns per stream). A line of 2 characters takes
+ * 10 bytes: tag and length 2, timestamp field 4 (nanos only), line field 4.
+ */
+function rec(streams: Record<string, string[]>): IndexedRecord {
+  let out = new Uint8Array(0);
+  const enc = new LogRecordEncoder(
+    1 << 20,
+    1 << 20,
+    (p) => {
+      out = p.slice();
+    },
+    () => {},
+  );
+  for (const [app, lines] of Object.entries(streams)) {
+    enc.stream([["app", app]]);
+    for (const [i, line] of lines.entries()) enc.text(0, i + 1, line);
+  }
+  enc.finish();
+  return indexLogRecord(out);
 }
 
-/** A request as `labels: line line …` strings. */
+/** The request `b.take(max)` makes, as the seed decodes it: `labels: line line …` per stream. */
 function shape(b: PushBatcher, max: number): string[] | undefined {
-  return b.take(max)?.request.streams.map((s) => `${s.labels}: ${s.entries.map((e) => e.line).join(" ")}`);
+  const push = b.take(max);
+  if (push === undefined) return undefined;
+  return decodePushRequestProto(encodePushRequest(push)).streams.map(
+    (s) => `${s.labels}: ${s.entries.map((e) => e.line).join(" ")}`,
+  );
 }
 
 describe("PushBatcher", () => {
@@ -29,28 +42,47 @@ describe("PushBatcher", () => {
     const r2: BatchRef = { token: 2, open: 3 };
     b.add(rec({ a: ["a1", "a2"], b: ["b1", "b2"] }), r1, 100);
     b.add(rec({ a: ["a3", "a4"], c: ["c1"] }), r2, 200);
-    expect(b.bytes).toBe(14);
+    expect(b.bytes).toBe(70);
     expect(b.entries).toBe(7);
     expect(b.oldestAppendedAt).toBe(100);
-    // 10 bytes are five 2-byte lines: a1 a2 b1 b2 of the first record and a3 of the second.
-    const p1 = b.take(10)!;
-    expect(p1.request.streams.map((s) => [s.labels, s.entries.map((e) => e.line)])).toEqual([
-      ['{app="a"}', ["a1", "a2", "a3"]],
-      ['{app="b"}', ["b1", "b2"]],
+    // 50 bytes are five entries: a1 a2 b1 b2 of the first record and a3 of the second.
+    const p1 = b.take(50)!;
+    expect(decodePushRequestProto(encodePushRequest(p1)).streams).toEqual([
+      {
+        labels: '{app="a"}',
+        entries: [
+          { timestampNs: 1n, line: "a1" },
+          { timestampNs: 2n, line: "a2" },
+          { timestampNs: 1n, line: "a3" },
+        ],
+      },
+      {
+        labels: '{app="b"}',
+        entries: [
+          { timestampNs: 1n, line: "b1" },
+          { timestampNs: 2n, line: "b2" },
+        ],
+      },
     ]);
     expect([...p1.from]).toEqual([
       [r1, 4],
       [r2, 1],
     ]);
-    expect(p1).toMatchObject({ entries: 5, bytes: 10 });
+    expect(p1).toMatchObject({ entries: 5, bytes: 50 });
     expect(b.oldestAppendedAt).toBe(200);
-    const p2 = b.take(10)!;
-    expect(p2.request.streams.map((s) => [s.labels, s.entries.map((e) => e.line)])).toEqual([
+    expect(b.entries).toBe(2);
+    const p2 = b.take(50)!;
+    expect(
+      decodePushRequestProto(encodePushRequest(p2)).streams.map((s) => [
+        s.labels,
+        s.entries.map((e) => e.line),
+      ]),
+    ).toEqual([
       ['{app="a"}', ["a4"]],
       ['{app="c"}', ["c1"]],
     ]);
     expect([...p2.from]).toEqual([[r2, 2]]);
-    expect(b.take(10)).toBeUndefined();
+    expect(b.take(50)).toBeUndefined();
     expect(b.bytes).toBe(0);
   });
 
@@ -59,6 +91,26 @@ describe("PushBatcher", () => {
     b.add(rec({ a: ["x".repeat(50), "y"] }), { token: 1, open: 2 }, 0);
     expect(shape(b, 10)).toEqual([`{app="a"}: ${"x".repeat(50)}`]);
     expect(shape(b, 10)).toEqual(['{app="a"}: y']);
+  });
+
+  it("cuts in the middle of a stream and goes on from there", () => {
+    const b = new PushBatcher();
+    b.add(rec({ a: ["a1", "a2", "a3", "a4", "a5"] }), { token: 1, open: 5 }, 0);
+    expect(shape(b, 25)).toEqual(['{app="a"}: a1 a2']);
+    expect(shape(b, 25)).toEqual(['{app="a"}: a3 a4']);
+    expect(shape(b, 25)).toEqual(['{app="a"}: a5']);
+    expect(b.entries).toBe(0);
+  });
+
+  it("writes into the scratch buffer when it is large enough", () => {
+    const b = new PushBatcher();
+    b.add(rec({ a: ["a1"] }), { token: 1, open: 1 }, 0);
+    const scratch = Buffer.alloc(100);
+    const body = encodePushRequest(b.take(100)!, scratch);
+    expect(body.buffer).toBe(scratch.buffer);
+    expect(decodePushRequestProto(body).streams).toEqual([
+      { labels: '{app="a"}', entries: [{ timestampNs: 1n, line: "a1" }] },
+    ]);
   });
 
   it("hands everything waiting over to be dropped, per batch", () => {

@@ -1,10 +1,14 @@
 /**
- * Turns decoded log records, in queue order, into Loki push requests of at most `batchSize` bytes of
- * lines, and keeps count of which disk-queue batch each entry came from, so that a batch is
+ * Turns indexed log records, in queue order, into Loki push requests of at most `batchSize` bytes of
+ * entries, and keeps count of which disk-queue batch each entry came from, so that a batch is
  * acknowledged only when all its entries are done (delivered, refused for good or dropped).
+ *
+ * Records hold their entries as push request bytes (docs/format/agent-log-records.md), so a request
+ * is a list of byte ranges per stream, and {@link encodePushRequest} copies them behind each
+ * stream's labels: no entry is decoded.
  */
-import { formatStreamLabels, type PushRequest, type PushStream } from "../../../wire/loki/index.js";
-import type { DecodedLogRecord } from "./record-codec.js";
+import { varintSize } from "../../../lib/protobuf/writer.js";
+import { entryFieldSize, type IndexedStream } from "./record-codec.js";
 
 /** A disk-queue batch being sent: acknowledged when `open` falls to 0. */
 export interface BatchRef {
@@ -13,37 +17,51 @@ export interface BatchRef {
   open: number;
 }
 
-/** A decoded record waiting, with how far it was taken into requests. */
+/** The streams of one record that one lane sends. */
+export interface LaneRecord {
+  readonly payload: Uint8Array;
+  readonly streams: IndexedStream[];
+  readonly entries: number;
+}
+
+/** A record waiting, with how far it was taken into requests. */
 interface Pending {
-  readonly rec: DecodedLogRecord;
+  readonly rec: LaneRecord;
   readonly ref: BatchRef;
   /** When the record was appended, Unix ms. */
   readonly appendedAt: number;
-  /** Selector text of each stream, made when first needed. */
-  readonly texts: (string | undefined)[];
-  /** The next entry to take: stream index, entry index. */
+  /** The next entry to take: stream index, its byte offset and its index in the stream. */
   si: number;
+  pos: number;
   ei: number;
+}
+
+/** One stream of a request: its labels (selector text) and its entries as byte ranges, in order. */
+export interface PushPart {
+  readonly labels: string;
+  readonly payloads: Uint8Array[];
+  readonly starts: number[];
+  readonly ends: number[];
 }
 
 /** One push request and the batches its entries came from. */
 export interface OutgoingPush {
-  readonly request: PushRequest;
+  readonly parts: PushPart[];
   readonly entries: number;
-  /** Bytes of lines and metadata (UTF-8). */
+  /** Bytes of the entries' push encoding. */
   readonly bytes: number;
   /** Entries taken from each batch. */
   readonly from: Map<BatchRef, number>;
 }
 
-/** A FIFO of decoded records from which requests are cut. */
+/** A FIFO of records from which requests are cut. */
 export class PushBatcher {
   readonly #pending: Pending[] = [];
   /** Bytes of the entries not yet taken. */
   #bytes = 0;
   #entries = 0;
 
-  /** Bytes of lines waiting to be taken into a request. */
+  /** Bytes of entries waiting to be taken into a request. */
   get bytes(): number {
     return this.#bytes;
   }
@@ -59,64 +77,76 @@ export class PushBatcher {
   }
 
   /** Queues a record (with at least one entry) of batch `ref`, behind the others. */
-  add(rec: DecodedLogRecord, ref: BatchRef, appendedAt: number): void {
-    this.#pending.push({ rec, ref, appendedAt, texts: [], si: 0, ei: 0 });
-    for (const s of rec.streams) for (const n of s.sizes) this.#bytes += n;
+  add(rec: LaneRecord, ref: BatchRef, appendedAt: number): void {
+    this.#pending.push({ rec, ref, appendedAt, si: 0, pos: rec.streams[0]!.start, ei: 0 });
+    for (const s of rec.streams) this.#bytes += s.end - s.start;
     this.#entries += rec.entries;
   }
 
   /**
-   * Takes entries from the front, in order, into one request of at most `maxBytes` bytes of lines
+   * Takes entries from the front, in order, into one request of at most `maxBytes` bytes of entries
    * (at least one entry, however large). Streams with the same labels are merged; each stream's
    * entries keep their order. Undefined when nothing waits.
    */
   take(maxBytes: number): OutgoingPush | undefined {
     if (this.#pending.length === 0) return undefined;
-    const byLabels = new Map<string, PushStream>();
-    const streams: PushStream[] = [];
+    const byLabels = new Map<string, PushPart>();
+    const parts: PushPart[] = [];
     const from = new Map<BatchRef, number>();
     let bytes = 0;
     let entries = 0;
     let full = false;
     while (!full && this.#pending.length > 0) {
       const p = this.#pending[0]!;
-      let taken = 0;
       const ss = p.rec.streams;
+      const payload = p.rec.payload;
+      let taken = 0;
       while (p.si < ss.length) {
         const s = ss[p.si]!;
-        let text = p.texts[p.si];
-        if (text === undefined) {
-          text = formatStreamLabels(s.labels);
-          p.texts[p.si] = text;
-        }
-        let out = byLabels.get(text);
-        while (p.ei < s.entries.length) {
-          const size = s.sizes[p.ei]!;
-          if (entries > 0 && bytes + size > maxBytes) {
-            full = true;
-            break;
+        // The rest of the stream if it fits (the usual case), else as many entries as fit.
+        let end = s.end;
+        let n = s.entries - p.ei;
+        if (bytes + (end - p.pos) > maxBytes) {
+          end = p.pos;
+          n = 0;
+          while (end < s.end) {
+            const size = entryFieldSize(payload, end);
+            if (entries + n > 0 && bytes + (end - p.pos) + size > maxBytes) break;
+            end += size;
+            n++;
           }
-          if (out === undefined) {
-            out = { labels: text, entries: [] };
-            byLabels.set(text, out);
-            streams.push(out);
-          }
-          out.entries.push(s.entries[p.ei]!);
-          p.ei++;
-          bytes += size;
-          entries++;
-          taken++;
+          full = true;
         }
-        if (full) break;
+        if (n > 0) {
+          let part = byLabels.get(s.key.text);
+          if (part === undefined) {
+            part = { labels: s.key.text, payloads: [], starts: [], ends: [] };
+            byLabels.set(s.key.text, part);
+            parts.push(part);
+          }
+          part.payloads.push(payload);
+          part.starts.push(p.pos);
+          part.ends.push(end);
+          bytes += end - p.pos;
+          entries += n;
+          taken += n;
+        }
+        if (full && end < s.end) {
+          p.pos = end;
+          p.ei += n;
+          break;
+        }
         p.si++;
         p.ei = 0;
+        p.pos = ss[p.si]?.start ?? 0;
+        if (full) break;
       }
       if (taken > 0) from.set(p.ref, (from.get(p.ref) ?? 0) + taken);
       if (p.si === ss.length) this.#pending.shift();
     }
     this.#bytes -= bytes;
     this.#entries -= entries;
-    return { request: { streams }, entries, bytes, from };
+    return { parts, entries, bytes, from };
   }
 
   /** Takes everything waiting (to drop it): the entries taken from each batch. */
@@ -126,7 +156,7 @@ export class PushBatcher {
     for (const p of this.#pending) {
       let left = 0;
       const ss = p.rec.streams;
-      for (let si = p.si; si < ss.length; si++) left += ss[si]!.entries.length - (si === p.si ? p.ei : 0);
+      for (let si = p.si; si < ss.length; si++) left += ss[si]!.entries - (si === p.si ? p.ei : 0);
       from.set(p.ref, (from.get(p.ref) ?? 0) + left);
       entries += left;
     }
@@ -135,4 +165,46 @@ export class PushBatcher {
     this.#entries = 0;
     return { entries, from };
   }
+}
+
+/**
+ * The uncompressed `logproto.PushRequest` of `push`: for each part a `StreamAdapter` with its labels
+ * and its entry bytes copied as they are. Written into `scratch` when it is large enough (the result
+ * is then a view of it, valid until the next call with it), else into a new buffer.
+ */
+export function encodePushRequest(push: OutgoingPush, scratch?: Buffer): Buffer {
+  let total = 0;
+  const labelBytes: number[] = [];
+  const bodies: number[] = [];
+  for (const part of push.parts) {
+    const lb = Buffer.byteLength(part.labels, "utf8");
+    let body = 1 + varintSize(lb) + lb;
+    for (let i = 0; i < part.starts.length; i++) body += part.ends[i]! - part.starts[i]!;
+    labelBytes.push(lb);
+    bodies.push(body);
+    total += 1 + varintSize(body) + body;
+  }
+  const out = scratch !== undefined && scratch.length >= total ? scratch : Buffer.allocUnsafe(total);
+  let p = 0;
+  push.parts.forEach((part, k) => {
+    out[p++] = 0x0a; // PushRequest.streams (1, LEN)
+    p = putUvarint(out, p, bodies[k]!);
+    out[p++] = 0x0a; // StreamAdapter.labels (1, LEN)
+    p = putUvarint(out, p, labelBytes[k]!);
+    p += out.write(part.labels, p, labelBytes[k]!, "utf8");
+    for (let i = 0; i < part.starts.length; i++) {
+      // Buffer's copy takes a plain Uint8Array source too, without making a view of it.
+      p += Buffer.prototype.copy.call(part.payloads[i]!, out, p, part.starts[i]!, part.ends[i]!);
+    }
+  });
+  return out.subarray(0, total);
+}
+
+function putUvarint(b: Uint8Array, p: number, v: number): number {
+  while (v >= 0x80) {
+    b[p++] = (v & 0x7f) | 0x80;
+    v >>>= 7;
+  }
+  b[p++] = v;
+  return p;
 }

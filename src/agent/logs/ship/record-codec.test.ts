@@ -1,36 +1,44 @@
 import { describe, expect, it } from "vitest";
-import { type CheckedStream, checkStreams, type LogEntry, normalizeLabels } from "./log-streams.js";
+import type { PushEntry } from "../../../wire/loki/index.js";
+import { type CheckedStream, checkStreams, normalizeLabels } from "./log-streams.js";
 import {
-  type DecodedLogRecord,
-  decodeLogRecord,
+  indexLogRecord,
   LOG_RECORD_VERSION,
   LogRecordEncoder,
   LogRecordError,
   logRecordEntryCount,
+  type RefusedReason,
+  StreamKeyCache,
 } from "./record-codec.js";
+import { LogRecordEncoderV1 } from "./record-v1.testlib.js";
+import { recordToPush } from "./ship.testlib.js";
 
-/** Encodes `streams` and returns the records with their entry counts, and the too-large ones. */
+/** Encodes `streams` (through `entry`) and returns the records with their entry counts, and the refused. */
 function encode(streams: CheckedStream[], recordBytes = 1 << 20, maxRecordBytes = 1 << 20) {
-  const enc = new LogRecordEncoder(recordBytes, maxRecordBytes);
   const records: { payload: Uint8Array; entries: number }[] = [];
-  const tooLarge: LogEntry[] = [];
-  enc.encode(
-    streams,
+  const refused: [RefusedReason, number][] = [];
+  const enc = new LogRecordEncoder(
+    recordBytes,
+    maxRecordBytes,
     (payload, entries) => records.push({ payload: payload.slice(), entries }),
-    (e) => tooLarge.push(e),
+    (reason, bytes) => refused.push([reason, bytes]),
   );
-  return { records, tooLarge };
+  for (const s of streams) {
+    enc.stream(s.labels);
+    for (const e of s.entries) enc.entry(e.tsNs, e.line, e.metadata);
+  }
+  enc.finish();
+  return { records, refused };
 }
 
-/** The entries of decoded records per label set, in order: `name=value,…` → [ts, line, md][] */
-function flatten(recs: DecodedLogRecord[]): Map<string, [bigint, string, [string, string][] | undefined][]> {
-  const out = new Map<string, [bigint, string, [string, string][] | undefined][]>();
-  for (const r of recs) {
-    for (const s of r.streams) {
-      const key = s.labels.map(([n, v]) => `${n}=${v}`).join(",");
-      const list = out.get(key) ?? [];
-      out.set(key, list);
-      for (const e of s.entries) list.push([e.timestampNs, e.line, e.structuredMetadata]);
+/** The entries of records per stream (selector text), in order, as the seed's decoder reads them. */
+function flatten(payloads: Uint8Array[]): Map<string, PushEntry[]> {
+  const out = new Map<string, PushEntry[]>();
+  for (const p of payloads) {
+    for (const s of recordToPush(indexLogRecord(p)).streams) {
+      const list = out.get(s.labels) ?? [];
+      out.set(s.labels, list);
+      list.push(...s.entries);
     }
   }
   return out;
@@ -40,9 +48,13 @@ const APP: [string, string][] = [
   ["app", "web"],
   ["namespace", "default"],
 ];
+const APP_TEXT = '{app="web", namespace="default"}';
+/** google.protobuf.Timestamp's range, which Loki enforces. */
+const MIN_NS = -62135596800n * 1_000_000_000n;
+const MAX_NS = 253402300799n * 1_000_000_000n + 999_999_999n;
 
 describe("log record codec", () => {
-  it("round-trips streams with metadata, unicode and extreme timestamps", () => {
+  it("round-trips streams with metadata, unicode and the extreme timestamps Loki takes, as push entries", () => {
     const streams: CheckedStream[] = [
       {
         labels: APP,
@@ -55,21 +67,26 @@ describe("log record codec", () => {
       {
         labels: [["job", "x"]],
         entries: [
-          { tsNs: -(2n ** 63n), line: "min" },
-          { tsNs: 2n ** 63n - 1n, line: "max" },
+          { tsNs: MIN_NS, line: "min" },
+          { tsNs: MAX_NS, line: "max" },
           { tsNs: 0n, line: "zero" },
+          { tsNs: -1n, line: "just before 1970" },
         ],
       },
     ];
-    const { records, tooLarge } = encode(streams);
-    expect(tooLarge).toEqual([]);
+    const { records, refused } = encode(streams);
+    expect(refused).toEqual([]);
     expect(records).toHaveLength(1);
-    const rec = decodeLogRecord(records[0]!.payload);
-    expect(rec.entries).toBe(6);
-    expect(records[0]!.entries).toBe(6);
-    expect(logRecordEntryCount(records[0]!.payload)).toBe(6);
-    expect(rec.streams.map((s) => s.labels)).toEqual([APP, [["job", "x"]]]);
-    expect(rec.streams[0]!.entries).toEqual([
+    const rec = indexLogRecord(records[0]!.payload);
+    expect(rec.entries).toBe(7);
+    expect(records[0]!.entries).toBe(7);
+    expect(logRecordEntryCount(records[0]!.payload)).toBe(7);
+    expect(rec.streams.map((s) => [s.key.text, s.entries])).toEqual([
+      [APP_TEXT, 3],
+      ['{job="x"}', 4],
+    ]);
+    const push = recordToPush(rec);
+    expect(push.streams[0]!.entries).toEqual([
       { timestampNs: 1_700_000_000_000_000_000n, line: "GET / 200" },
       {
         timestampNs: 1_700_000_000_000_000_123n,
@@ -78,8 +95,48 @@ describe("log record codec", () => {
       },
       { timestampNs: 1_699_999_999_000_000_000n, line: "" },
     ]);
-    expect(rec.streams[0]!.sizes).toEqual([9, 8 + 8 + 3, 0]);
-    expect(rec.streams[1]!.entries.map((e) => e.timestampNs)).toEqual([-(2n ** 63n), 2n ** 63n - 1n, 0n]);
+    expect(push.streams[1]!.entries.map((e) => e.timestampNs)).toEqual([MIN_NS, MAX_NS, 0n, -1n]);
+  });
+
+  it("refuses times Loki cannot hold, told as bad_timestamp, and keeps the rest", () => {
+    const { records, refused } = encode([
+      {
+        labels: APP,
+        entries: [
+          { tsNs: MIN_NS - 1n, line: "before year 1" },
+          { tsNs: 5n, line: "kept" },
+          { tsNs: MAX_NS + 1n, line: "after 9999" },
+        ],
+      },
+    ]);
+    expect(refused).toEqual([
+      ["bad_timestamp", 0],
+      ["bad_timestamp", 0],
+    ]);
+    expect(flatten(records.map((r) => r.payload)).get(APP_TEXT)).toEqual([{ timestampNs: 5n, line: "kept" }]);
+  });
+
+  it("writes a line given as bytes exactly as the same line given as a string", () => {
+    const line = "héllo wörld";
+    const bytes = Buffer.concat([Buffer.from("xx"), Buffer.from(line), Buffer.from("yy")]);
+    const out: Uint8Array[] = [];
+    const enc = new LogRecordEncoder(
+      1 << 20,
+      1 << 20,
+      (p) => out.push(p.slice()),
+      () => {},
+    );
+    enc.stream(APP);
+    enc.bytes(1_700_000_000_123, 456_789, new Uint8Array(bytes), 2, bytes.length - 2);
+    enc.finish();
+    enc.text(1_700_000_000_123, 456_789, line);
+    enc.finish();
+    expect(out).toHaveLength(2);
+    expect(Buffer.from(out[0]!).equals(Buffer.from(out[1]!))).toBe(true);
+    expect(flatten(out).get(APP_TEXT)).toEqual([
+      { timestampNs: 1_700_000_000_123_456_789n, line },
+      { timestampNs: 1_700_000_000_123_456_789n, line },
+    ]);
   });
 
   it("writes each stream's labels once per record, not per line", () => {
@@ -88,9 +145,39 @@ describe("log record codec", () => {
       line: "x",
     }));
     const { records } = encode([{ labels: APP, entries }]);
-    // Header 9, label table 27 and entry count 4 once; the first entry 9 (absolute timestamp) + 3;
-    // then 5 bytes per entry: a 2-byte delta (1000 ns), the length, the line, no metadata.
-    expect(records[0]!.payload.length).toBe(9 + 27 + 4 + 12 + 99 * 5);
+    // Header 9, label table 27 and counts 8 once. Each entry: tag and length (2), the timestamp
+    // field (2 + seconds 1 + 5, then nanos 1 + 2 for i·1000 below 2^14, 1 + 3 above; none for
+    // i = 0), the line field (3).
+    expect(records[0]!.payload.length).toBe(9 + 27 + 8 + (2 + 8 + 3) + 16 * (2 + 11 + 3) + 83 * (2 + 12 + 3));
+  });
+
+  it("continues a stream named again with the same array, and opens it again in each record", () => {
+    const out: Uint8Array[] = [];
+    const enc = new LogRecordEncoder(
+      120,
+      1 << 20,
+      (p) => out.push(p.slice()),
+      () => {},
+    );
+    const b: [string, string][] = [["job", "b"]];
+    for (let i = 0; i < 12; i++) {
+      enc.stream(i % 4 < 2 ? APP : b);
+      enc.text(i, 0, `line ${i}`);
+    }
+    enc.finish();
+    expect(out.length).toBeGreaterThan(2);
+    const flat = flatten(out);
+    expect(flat.get(APP_TEXT)!.map((e) => e.line)).toEqual([
+      "line 0",
+      "line 1",
+      "line 4",
+      "line 5",
+      "line 8",
+      "line 9",
+    ]);
+    expect(flat.get('{job="b"}')!.map((e) => e.timestampNs)).toEqual(
+      [2n, 3n, 6n, 7n, 10n, 11n].map((ms) => ms * 1_000_000n),
+    );
   });
 
   it("cuts records at recordBytes, each with its own label table, keeping order", () => {
@@ -105,20 +192,18 @@ describe("log record codec", () => {
     const { records } = encode(streams, 300);
     expect(records.length).toBeGreaterThan(5);
     for (const r of records) expect(r.payload.length).toBeLessThanOrEqual(300);
-    const decoded = records.map((r) => decodeLogRecord(r.payload));
-    expect(decoded.reduce((n, r) => n + r.entries, 0)).toBe(50);
-    const flat = flatten(decoded);
-    expect(flat.get("app=web,namespace=default")!.map((e) => e[1])).toEqual(
-      entries.slice(0, 25).map((e) => e.line),
-    );
-    expect(flat.get("job=b")!.map((e) => e[0])).toEqual(entries.slice(25).map((e) => e.tsNs));
-    for (const r of decoded) for (const s of r.streams) expect(s.entries.length).toBeGreaterThan(0);
+    expect(records.reduce((n, r) => n + indexLogRecord(r.payload).entries, 0)).toBe(50);
+    const flat = flatten(records.map((r) => r.payload));
+    expect(flat.get(APP_TEXT)!.map((e) => e.line)).toEqual(entries.slice(0, 25).map((e) => e.line));
+    expect(flat.get('{job="b"}')!.map((e) => e.timestampNs)).toEqual(entries.slice(25).map((e) => e.tsNs));
+    for (const r of records)
+      for (const s of indexLogRecord(r.payload).streams) expect(s.entries).toBeGreaterThan(0);
   });
 
   it("gives an entry larger than recordBytes a record of its own, and refuses one past maxRecordBytes", () => {
     const big = "b".repeat(500);
     const huge = "h".repeat(5000);
-    const { records, tooLarge } = encode(
+    const { records, refused } = encode(
       [
         {
           labels: APP,
@@ -133,31 +218,81 @@ describe("log record codec", () => {
       200,
       1000,
     );
-    expect(tooLarge.map((e) => e.line)).toEqual([huge]);
-    const decoded = records.map((r) => decodeLogRecord(r.payload));
-    expect(
-      flatten(decoded)
-        .get("app=web,namespace=default")!
-        .map((e) => e[1]),
-    ).toEqual(["a", big, "c"]);
+    // The line field (1 + 2 + 5000), the timestamp field (2 + nanos 1 + 1), the entry tag and length (1 + 2).
+    expect(refused).toEqual([["too_large", 5003 + 4 + 3]]);
+    const flat = flatten(records.map((r) => r.payload));
+    expect(flat.get(APP_TEXT)!.map((e) => e.line)).toEqual(["a", big, "c"]);
     // The stream whose only entry was refused leaves no empty stream behind.
-    expect(flatten(decoded).has("job=only-huge")).toBe(false);
+    expect(flat.has('{job="only-huge"}')).toBe(false);
+  });
+
+  it("reads version 1 records (an older agent's queue) as the same entries", () => {
+    const streams: CheckedStream[] = [
+      {
+        labels: APP,
+        entries: [
+          { tsNs: 1_700_000_000_000_000_001n, line: "one", metadata: [["k", "v"]] },
+          { tsNs: 1_700_000_000_000_000_002n, line: "two" },
+        ],
+      },
+      { labels: [["job", "x"]], entries: [{ tsNs: -(2n ** 63n), line: "int64's least" }] },
+    ];
+    const v1: Uint8Array[] = [];
+    new LogRecordEncoderV1(1 << 20, 1 << 20).encode(
+      streams,
+      (p) => v1.push(p.slice()),
+      () => {},
+    );
+    expect(v1[0]![0]).toBe(1);
+    const rec = indexLogRecord(v1[0]!);
+    expect(rec.payload[0]).toBe(LOG_RECORD_VERSION);
+    expect(rec.entries).toBe(3);
+    expect(recordToPush(rec).streams).toEqual([
+      {
+        labels: APP_TEXT,
+        entries: [
+          { timestampNs: 1_700_000_000_000_000_001n, line: "one", structuredMetadata: [["k", "v"]] },
+          { timestampNs: 1_700_000_000_000_000_002n, line: "two" },
+        ],
+      },
+      { labels: '{job="x"}', entries: [{ timestampNs: -(2n ** 63n), line: "int64's least" }] },
+    ]);
+  });
+
+  it("decodes each stream's labels once while the key cache holds them", () => {
+    const keys = new StreamKeyCache();
+    const { records } = encode([{ labels: APP, entries: [{ tsNs: 1n, line: "a" }] }]);
+    const again = encode([{ labels: APP, entries: [{ tsNs: 2n, line: "b" }] }]).records;
+    const k1 = indexLogRecord(records[0]!.payload, keys).streams[0]!.key;
+    const k2 = indexLogRecord(again[0]!.payload, keys).streams[0]!.key;
+    expect(k2).toBe(k1);
+    expect(k1.text).toBe(APP_TEXT);
   });
 
   it.each([
     ["an empty record", new Uint8Array(0), "empty"],
-    ["another version", Uint8Array.of(2, 0, 0, 0, 0, 0, 0, 0, 0), "version 2 is not known"],
+    ["another version", Uint8Array.of(9, 0, 0, 0, 0, 0, 0, 0, 0), "version 9 is not known"],
     ["a short header", Uint8Array.of(LOG_RECORD_VERSION, 0, 0), "shorter than its header"],
-    ["too many streams for its size", Uint8Array.of(1, 0, 0, 0, 1, 0, 0, 0, 9), "9 streams cannot fit"],
-    ["too many entries for its size", Uint8Array.of(1, 0, 0, 1, 0, 0, 0, 0, 0), "256 entries cannot fit"],
+    ["too many streams for its size", Uint8Array.of(2, 0, 0, 0, 1, 0, 0, 0, 9), "9 streams cannot fit"],
+    ["too many entries for its size", Uint8Array.of(2, 0, 0, 1, 0, 0, 0, 0, 0), "256 entries cannot fit"],
     [
       "an entry total that does not add up",
-      Uint8Array.of(1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0),
+      Uint8Array.of(2, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0),
       "the header says 1 entries, the streams hold 0",
     ],
+    [
+      "an entry that is not an entry field",
+      Uint8Array.of(2, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1, 0x61, 1, 0x62, 0, 0, 0, 1, 0, 0, 0, 2, 0x0a, 0),
+      "an entry starts with byte 10",
+    ],
+    [
+      "an entry field of an unknown tag",
+      Uint8Array.of(2, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1, 0x61, 1, 0x62, 0, 0, 0, 1, 0, 0, 0, 4, 0x12, 2, 0x22, 0),
+      "an entry has field tag 34",
+    ],
   ])("refuses %s with a LogRecordError", (_name, bytes, text) => {
-    expect(() => decodeLogRecord(bytes)).toThrow(LogRecordError);
-    expect(() => decodeLogRecord(bytes)).toThrow(text);
+    expect(() => indexLogRecord(bytes)).toThrow(LogRecordError);
+    expect(() => indexLogRecord(bytes)).toThrow(text);
   });
 
   it("refuses every truncation and trailing bytes of a valid record", () => {
@@ -165,11 +300,10 @@ describe("log record codec", () => {
       { labels: APP, entries: [{ tsNs: 1_700_000_000_000_000_000n, line: "hello", metadata: [["k", "v"]] }] },
     ]);
     const p = records[0]!.payload;
-    for (let n = 0; n < p.length; n++)
-      expect(() => decodeLogRecord(p.subarray(0, n))).toThrow(LogRecordError);
+    for (let n = 0; n < p.length; n++) expect(() => indexLogRecord(p.subarray(0, n))).toThrow(LogRecordError);
     const longer = new Uint8Array(p.length + 1);
     longer.set(p);
-    expect(() => decodeLogRecord(longer)).toThrow("1 bytes left over");
+    expect(() => indexLogRecord(longer)).toThrow("1 bytes left over");
   });
 });
 

@@ -1,17 +1,27 @@
 /**
- * One send lane of the log shipper: a FIFO of decoded records (the streams that hash to it), cut into
+ * One send lane of the log shipper: a FIFO of records (the streams that hash to it), cut into
  * push requests by size and age and sent one at a time, each retried until it is delivered or
  * refused for good. One request in flight per lane, and a stream always in the same lane, is what
  * keeps each stream's order.
  */
-import { encodePushSnappy } from "../../../wire/loki/index.js";
 import type { PostOutcome, RemoteWriteClient } from "../../remote-write/http-client.js";
 import type { LogLimiter } from "../../remote-write/log-limiter.js";
 import { Notifier } from "../../remote-write/notifier.js";
 import { Backoff } from "../../remote-write/retry.js";
 import type { ResolvedLogShipperConfig } from "./config.js";
-import { type BatchRef, type OutgoingPush, PushBatcher } from "./push-batcher.js";
-import type { DecodedLogRecord } from "./record-codec.js";
+import { type BatchRef, type LaneRecord, type OutgoingPush, PushBatcher } from "./push-batcher.js";
+
+/**
+ * A request being sent: its body and what to count and acknowledge once it is done. It holds no
+ * reference to the records the body was copied from, so they are freed while it is in flight.
+ */
+interface Sending {
+  readonly body: Uint8Array;
+  readonly entries: number;
+  readonly bytes: number;
+  readonly from: Map<BatchRef, number>;
+}
+
 import { type ShipMetrics, statusClass } from "./ship-metrics.js";
 
 /** What a lane needs from its shipper. */
@@ -31,6 +41,8 @@ export interface LaneContext {
   flowDisabled(): void;
   /** Entries of batches are done (delivered, refused or dropped). */
   done(from: Map<BatchRef, number>): void;
+  /** The request body of `push`: snappy'd protobuf, owned by the caller. */
+  body(push: OutgoingPush): Uint8Array;
 }
 
 /** A lane; `run()` is its loop, ended by the `stop` signal. */
@@ -76,7 +88,7 @@ export class SendLane {
   }
 
   /** Queues a record (its streams of this lane) of batch `ref`. */
-  add(rec: DecodedLogRecord, ref: BatchRef, appendedAt: number): void {
+  add(rec: LaneRecord, ref: BatchRef, appendedAt: number): void {
     this.#batcher.add(rec, ref, appendedAt);
     this.#wake.notify();
   }
@@ -110,21 +122,25 @@ export class SendLane {
           continue;
         }
       }
-      const push = batcher.take(max)!;
+      const sending = this.#encode(batcher.take(max)!);
       this.room.notify();
       this.#sending = true;
       try {
-        await this.#send(push);
+        await this.#send(sending);
       } finally {
         this.#sending = false;
       }
     }
   }
 
+  #encode(push: OutgoingPush): Sending {
+    return { body: this.ctx.body(push), entries: push.entries, bytes: push.bytes, from: push.from };
+  }
+
   /** Sends `push` until it is delivered or refused for good; on stop, leaves it undone (on disk). */
-  async #send(push: OutgoingPush): Promise<void> {
+  async #send(push: Sending): Promise<void> {
     const { ctx, stop } = this;
-    const body = encodePushSnappy(push.request);
+    const body = push.body;
     for (;;) {
       if (stop.aborted) return;
       if (ctx.discarding()) {
@@ -158,7 +174,7 @@ export class SendLane {
   }
 
   /** A 423 (the seed switched logs off) or another final refusal: the request is dropped. */
-  #refused(push: OutgoingPush, outcome: PostOutcome & { kind: "flow_disabled" | "refused" }): void {
+  #refused(push: Sending, outcome: PostOutcome & { kind: "flow_disabled" | "refused" }): void {
     const { ctx } = this;
     this.#backoff.reset();
     if (outcome.kind === "flow_disabled") {

@@ -50,7 +50,7 @@ export class ShipMetrics {
     });
     this.bytesSent = new Counter({
       name: "mirador_agent_logs_bytes_sent_total",
-      help: "UTF-8 bytes of lines and structured metadata the seed acknowledged with 2xx.",
+      help: "Bytes of log entries (lines, structured metadata, timestamps, as the push protobuf holds them before compression) the seed acknowledged with 2xx.",
       registers,
     });
     this.dropped = new Counter({

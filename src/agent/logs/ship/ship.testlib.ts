@@ -13,8 +13,10 @@ import {
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { TLSSocket } from "node:tls";
-import { decodePushBody, type PushRequest } from "../../../wire/loki/index.js";
+import { decodePushBody, decodePushRequestProto, type PushRequest } from "../../../wire/loki/index.js";
 import type { LogStream } from "./log-streams.js";
+import { encodePushRequest } from "./push-batcher.js";
+import { type IndexedRecord, indexLogRecord, LogRecordEncoder } from "./record-codec.js";
 
 /** One entry the endpoint took. */
 export interface GotEntry {
@@ -160,7 +162,7 @@ export class ManualClock {
   }
 }
 
-const T0 = 1_700_000_000_000_000_000n;
+export const T0 = 1_700_000_000_000_000_000n;
 
 /**
  * `perStream` entries for each of `streams` streams, for round `round`: stream k is
@@ -205,4 +207,35 @@ export function checkOrder(got: readonly GotEntry[]): {
     last.set(g.stream, g.tsNs);
   }
   return { outOfOrder, duplicates, distinct: seen.size };
+}
+
+/** A whole record as one push request (one stream per record stream), read by the seed's decoder. */
+export function recordToPush(rec: IndexedRecord): PushRequest {
+  const parts = rec.streams.map((s) => ({
+    labels: s.key.text,
+    payloads: [rec.payload],
+    starts: [s.start],
+    ends: [s.end],
+  }));
+  return decodePushRequestProto(
+    encodePushRequest({ parts, entries: rec.entries, bytes: 0, from: new Map() }),
+  );
+}
+
+/** Bytes of one entry as a record and a push request hold it (what `batchSize` and bytes sent count). */
+export function pushEntrySize(tsNs: bigint, line: string, metadata?: [string, string][]): number {
+  let size = 0;
+  const enc = new LogRecordEncoder(
+    1 << 20,
+    1 << 20,
+    (p) => {
+      const s = indexLogRecord(p).streams[0]!;
+      size = s.end - s.start;
+    },
+    () => {},
+  );
+  enc.stream([["a", "b"]]);
+  enc.entry(tsNs, line, metadata);
+  enc.finish();
+  return size;
 }
