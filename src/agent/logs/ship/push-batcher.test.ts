@@ -102,6 +102,39 @@ describe("PushBatcher", () => {
     expect(b.entries).toBe(0);
   });
 
+  it("keeps every line in order while its buffer is reused, compacted and grown between takes", () => {
+    const b = new PushBatcher();
+    const want = new Map<string, string[]>();
+    const got = new Map<string, string[]>();
+    let n = 0;
+    for (let round = 0; round < 200; round++) {
+      // Records of 1–3 streams with lines of varied length, so that the buffer fills unevenly.
+      const streams: Record<string, string[]> = {};
+      for (let k = 0; k < 1 + (round % 3); k++) {
+        const app = `s${(round + k) % 4}`;
+        streams[app] = Array.from(
+          { length: 1 + ((round * 7 + k) % 9) },
+          () => `${app}-${n++}-${"x".repeat(n % 300)}`,
+        );
+        want.set(`{app="${app}"}`, [...(want.get(`{app="${app}"}`) ?? []), ...streams[app]!]);
+      }
+      b.add(rec(streams), { token: round, open: 0 }, round);
+      // Take less than was added most rounds, more in others: the buffer holds a varying backlog.
+      for (let t = 0; t < (round % 5 === 0 ? 3 : 1); t++) {
+        const push = b.take(300 + (round % 4) * 400);
+        if (push === undefined) break;
+        for (const st of decodePushRequestProto(encodePushRequest(push)).streams)
+          got.set(st.labels, [...(got.get(st.labels) ?? []), ...st.entries.map((e) => e.line)]);
+      }
+    }
+    for (let push = b.take(1 << 20); push !== undefined; push = b.take(1 << 20))
+      for (const st of decodePushRequestProto(encodePushRequest(push)).streams)
+        got.set(st.labels, [...(got.get(st.labels) ?? []), ...st.entries.map((e) => e.line)]);
+    expect(got).toEqual(want);
+    expect(b.entries).toBe(0);
+    expect(b.bytes).toBe(0);
+  });
+
   it("writes into the scratch buffer when it is large enough", () => {
     const b = new PushBatcher();
     b.add(rec({ a: ["a1"] }), { token: 1, open: 1 }, 0);

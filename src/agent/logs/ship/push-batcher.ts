@@ -6,6 +6,11 @@
  * Records hold their entries as push request bytes (docs/format/agent-log-records.md), so a request
  * is a list of byte ranges per stream, and {@link encodePushRequest} copies them behind each
  * stream's labels: no entry is decoded.
+ *
+ * A batcher copies the streams it is given into a buffer of its own, reused as requests are taken:
+ * the record they came from is garbage at once, young, instead of living as long as its slowest
+ * stream waits — long enough for V8 to promote it, after which its bytes would stay allocated until
+ * the next full collection.
  */
 import { varintSize } from "../../../lib/protobuf/writer.js";
 import { entryFieldSize, type IndexedStream } from "./record-codec.js";
@@ -24,9 +29,10 @@ export interface LaneRecord {
   readonly entries: number;
 }
 
-/** A record waiting, with how far it was taken into requests. */
+/** A record's streams waiting in the batcher's buffer, with how far they were taken into requests. */
 interface Pending {
-  readonly rec: LaneRecord;
+  /** Offsets are into the batcher's buffer (moved when it is compacted). */
+  readonly streams: IndexedStream[];
   readonly ref: BatchRef;
   /** When the record was appended, Unix ms. */
   readonly appendedAt: number;
@@ -57,6 +63,10 @@ export interface OutgoingPush {
 /** A FIFO of records from which requests are cut. */
 export class PushBatcher {
   readonly #pending: Pending[] = [];
+  /** The waiting streams' bytes are `#buf[#start, #end)`. */
+  #buf: Buffer = Buffer.alloc(0);
+  #start = 0;
+  #end = 0;
   /** Bytes of the entries not yet taken. */
   #bytes = 0;
   #entries = 0;
@@ -76,17 +86,50 @@ export class PushBatcher {
     return this.#pending[0]?.appendedAt;
   }
 
-  /** Queues a record (with at least one entry) of batch `ref`, behind the others. */
+  /** Queues a record's streams (at least one entry) of batch `ref`, behind the others; copies their bytes. */
   add(rec: LaneRecord, ref: BatchRef, appendedAt: number): void {
-    this.#pending.push({ rec, ref, appendedAt, si: 0, pos: rec.streams[0]!.start, ei: 0 });
-    for (const s of rec.streams) this.#bytes += s.end - s.start;
+    let size = 0;
+    for (const s of rec.streams) size += s.end - s.start;
+    this.#makeRoom(size);
+    const streams: IndexedStream[] = [];
+    for (const s of rec.streams) {
+      const start = this.#end;
+      // Buffer's copy takes a plain Uint8Array source too, without making a view of it.
+      this.#end += Buffer.prototype.copy.call(rec.payload, this.#buf, start, s.start, s.end);
+      streams.push({ key: s.key, start, end: this.#end, entries: s.entries });
+    }
+    this.#pending.push({ streams, ref, appendedAt, si: 0, pos: streams[0]!.start, ei: 0 });
+    this.#bytes += size;
     this.#entries += rec.entries;
+  }
+
+  /** Room for `size` more bytes: the waiting bytes moved to the front, the buffer grown if need be. */
+  #makeRoom(size: number): void {
+    if (this.#end + size <= this.#buf.length) return;
+    const live = this.#end - this.#start;
+    const shift = this.#start;
+    if (live + size > this.#buf.length) {
+      // A quarter more than needed, not double: the lane's read-ahead bounds what it holds.
+      const next = Buffer.allocUnsafe(Math.max(64 * 1024, Math.ceil((live + size) * 1.25)));
+      this.#buf.copy(next, 0, this.#start, this.#end);
+      this.#buf = next;
+    } else this.#buf.copyWithin(0, this.#start, this.#end);
+    this.#start = 0;
+    this.#end = live;
+    for (const p of this.#pending) {
+      p.pos -= shift;
+      for (let i = 0; i < p.streams.length; i++) {
+        const s = p.streams[i]!;
+        p.streams[i] = { key: s.key, start: s.start - shift, end: s.end - shift, entries: s.entries };
+      }
+    }
   }
 
   /**
    * Takes entries from the front, in order, into one request of at most `maxBytes` bytes of entries
    * (at least one entry, however large). Streams with the same labels are merged; each stream's
-   * entries keep their order. Undefined when nothing waits.
+   * entries keep their order. Undefined when nothing waits. The request's byte ranges are in the
+   * batcher's buffer: encode it ({@link encodePushRequest}) before the next `add`.
    */
   take(maxBytes: number): OutgoingPush | undefined {
     if (this.#pending.length === 0) return undefined;
@@ -98,8 +141,8 @@ export class PushBatcher {
     let full = false;
     while (!full && this.#pending.length > 0) {
       const p = this.#pending[0]!;
-      const ss = p.rec.streams;
-      const payload = p.rec.payload;
+      const ss = p.streams;
+      const payload = this.#buf;
       let taken = 0;
       while (p.si < ss.length) {
         const s = ss[p.si]!;
@@ -146,6 +189,10 @@ export class PushBatcher {
     }
     this.#bytes -= bytes;
     this.#entries -= entries;
+    // What was taken is free for the next records once the request is encoded.
+    const first = this.#pending[0];
+    this.#start = first === undefined ? 0 : first.pos;
+    if (first === undefined) this.#end = 0;
     return { parts, entries, bytes, from };
   }
 
@@ -155,7 +202,7 @@ export class PushBatcher {
     let entries = 0;
     for (const p of this.#pending) {
       let left = 0;
-      const ss = p.rec.streams;
+      const ss = p.streams;
       for (let si = p.si; si < ss.length; si++) left += ss[si]!.entries - (si === p.si ? p.ei : 0);
       from.set(p.ref, (from.get(p.ref) ?? 0) + left);
       entries += left;
@@ -163,6 +210,8 @@ export class PushBatcher {
     this.#pending.length = 0;
     this.#bytes = 0;
     this.#entries = 0;
+    this.#start = 0;
+    this.#end = 0;
     return { entries, from };
   }
 }
