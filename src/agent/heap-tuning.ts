@@ -3,26 +3,58 @@ import { setFlagsFromString } from "node:v8";
 /** Old-generation headroom the agent asks V8 for after each full collection, as a percentage. */
 export const AGENT_HEAP_GROWING_PERCENT = 50;
 
+/** V8's default growth factor of the young generation, given back by {@link releaseYoungGeneration}. */
+const V8_SEMI_SPACE_GROWTH_FACTOR = 2;
+
+/** Whether {@link tuneAgentHeap} capped the young generation (and nothing released it since). */
+let youngCapped = false;
+
+/** What {@link tuneAgentHeap} set: each tuning is skipped when the operator chose its flags. */
+export interface AgentHeapTuning {
+  /** `--heap-growing-percent` (ADR 10). */
+  readonly heapGrowing: boolean;
+  /** `--semi-space-growth-factor=1`: the young generation keeps its initial size (ADR 16). */
+  readonly youngGeneration: boolean;
+}
+
 /**
- * Gives V8's old generation fixed headroom for the agent's allocation pattern (ADR 10).
+ * Tunes V8's heap for the agent; `mirador agent` calls it first thing (bin/mirador), before any
+ * module loads, since one of the settings only holds if the young generation has not grown yet.
  *
- * The agent keeps a large, nearly constant heap (the scrape caches) and promotes almost nothing in
- * steady state. V8 sizes the next full-collection limit from how fast the program fills the old
- * generation compared with how fast the main thread marks; for such a program it picks its smallest
- * factor (1.1), and then the gap between the limit and the live heap is smaller than the young
- * generation, which makes V8 start concurrent marking again right after each collection: a full
- * mark-compact every 2–3 s, run on the worker threads, for the life of the process. Whether a start
- * falls into that depends on its first seconds, so the same agent used 0.05 or 0.095 cores from one
- * start to the next. A fixed factor of 1.5 keeps the gap larger than the young generation.
+ * - **Old generation** (ADR 10): a fixed growing factor of 1.5. The agent keeps a large, nearly
+ *   constant heap (the scrape caches) and promotes almost nothing in steady state; V8's own choice
+ *   for such a program (1.1) made it start concurrent marking again right after each collection, a
+ *   full mark-compact every 2–3 s for the life of the process.
+ * - **Young generation** (ADR 16): kept at its initial size (1 MiB semi-spaces) instead of growing to
+ *   V8's 16 MiB ones. Shipping logs at 20 MB/s, V8 grows it to its maximum within seconds, and the
+ *   34 MB of new space (with what it keeps alive outside the heap) is a third of the agent's memory;
+ *   the log path allocates little per line, so the extra scavenges cost a few per cent of its CPU.
+ *   Scraping allocates much more: an agent without logs gets V8's growth back once its
+ *   configuration is read ({@link releaseYoungGeneration}). Only the growth factor can be set once
+ *   the process runs; V8 reads it whenever it would grow.
  *
- * Skipped when the operator set the flag (NODE_OPTIONS or node's arguments): theirs wins.
+ * Each is skipped when the operator set its flags (NODE_OPTIONS or node's arguments): theirs win.
  */
 export function tuneAgentHeap(
   execArgv: readonly string[] = process.execArgv,
   nodeOptions = process.env.NODE_OPTIONS ?? "",
-): boolean {
-  const chosen = (s: string) => /--heap[-_]growing[-_]percent/.test(s);
-  if (execArgv.some(chosen) || chosen(nodeOptions)) return false;
-  setFlagsFromString(`--heap-growing-percent=${AGENT_HEAP_GROWING_PERCENT}`);
+): AgentHeapTuning {
+  const chosen = (re: RegExp) => execArgv.some((a) => re.test(a)) || re.test(nodeOptions);
+  const heapGrowing = !chosen(/--heap[-_]growing[-_]percent/);
+  if (heapGrowing) setFlagsFromString(`--heap-growing-percent=${AGENT_HEAP_GROWING_PERCENT}`);
+  const youngGeneration = !chosen(/--(max|min)[-_]semi[-_]space[-_]size|--semi[-_]space[-_]growth[-_]factor/);
+  if (youngGeneration) setFlagsFromString("--semi-space-growth-factor=1");
+  youngCapped = youngGeneration;
+  return { heapGrowing, youngGeneration };
+}
+
+/**
+ * Lets V8 grow the young generation again, as it would by default, if {@link tuneAgentHeap} capped
+ * it: for an agent that does not ship logs. Whether it did.
+ */
+export function releaseYoungGeneration(): boolean {
+  if (!youngCapped) return false;
+  setFlagsFromString(`--semi-space-growth-factor=${V8_SEMI_SPACE_GROWTH_FACTOR}`);
+  youngCapped = false;
   return true;
 }

@@ -135,8 +135,11 @@ async function runAgent(args: readonly string[]): Promise<number> {
     );
   const config = loadAgentConfigFile(values.config);
   const logger = stderrLogger((values["log-level"] ?? process.env.MIRADOR_LOG_LEVEL ?? "info") as LogLevel);
-  const { tuneAgentHeap } = await import("../agent/heap-tuning.js");
-  tuneAgentHeap();
+  if (!config.logs.enabled) {
+    // bin/mirador capped V8's young generation for the log path (ADR 16); scraping wants it to grow.
+    const { releaseYoungGeneration } = await import("../agent/heap-tuning.js");
+    releaseYoungGeneration();
+  }
   const { Agent } = await import("../agent/index.js");
   const agent = new Agent(config, logger);
   await agent.start();
