@@ -3,6 +3,8 @@ import { parse as parseYAML } from "yaml";
 import { z } from "zod";
 import { parseByteSize } from "../agent/config/byte-size.js";
 import { scrapeConfigsSchema } from "../agent/config/scrape-config.js";
+import { kubernetesSdConfigSchema } from "../agent/discovery/kubernetes/config.js";
+import { relabelConfigsSchema } from "../agent/relabel/schema.js";
 import { parseDurationMs } from "../lib/duration/duration.js";
 import { DEFAULT_LOG_INGEST_LIMITS } from "../logs/ingest/limits.js";
 import { DEFAULT_LIMITS } from "../metrics/limits/limits.js";
@@ -155,6 +157,23 @@ export const agentConfigSchema = z
             dir: z.string().default("/var/log/pods"),
             /** Stages for the container logs, after the CRI or Docker framing is decoded. */
             pipeline_stages: z.array(z.unknown()).default([]),
+            /**
+             * Pod metadata from the Kubernetes API, through the discovery of `kubernetes_sd_configs`
+             * (its fields but `role`, always `pod`; by default in-cluster, this node's pods). Off
+             * when absent.
+             */
+            kubernetes: kubernetesSdConfigSchema.omit({ role: true }).optional(),
+            /**
+             * Prometheus relabel rules over a container's `__meta_kubernetes_*` labels (needs
+             * `kubernetes`): the labels they leave, but `__…` ones, are added to its lines; `drop`
+             * drops its lines.
+             */
+            relabel_configs: relabelConfigsSchema,
+          })
+          .refine((p) => p.relabel_configs.length === 0 || p.kubernetes !== undefined, {
+            error:
+              "logs.pods.relabel_configs needs logs.pods.kubernetes: the rules relabel the pod metadata it brings",
+            path: ["relabel_configs"],
           })
           .prefault({}),
         /** Other files (node logs such as `/var/log/syslog`): an absolute glob, labels, and their own stages. */

@@ -6,6 +6,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { Logger } from "../../lib/log/logger.js";
 import { agentConfigSchema } from "../../server/config.js";
 import { eventually } from "../../test-support/seed.js";
+import { FixtureApiServer } from "../discovery/kubernetes/fixture-api-server.js";
+import { pod } from "../discovery/kubernetes/fixture-objects.js";
 import { ContainerLogWriter } from "./gen/container-log-writer.js";
 import { LogCollector } from "./log-collector.js";
 import { TestLoki } from "./ship/ship.testlib.js";
@@ -38,7 +40,7 @@ async function start(logs: Record<string, unknown>) {
     dataDir: join(dir, "agent"),
     url: loki.url,
     externalLabels: { cluster: "c1", region: "eu" },
-    node: "node-a",
+    node: "node-1",
   });
   collector.start(100);
   stops.push(() => collector.stop(1_000));
@@ -70,15 +72,15 @@ describe("LogCollector", () => {
     );
     const byLine = new Map(loki.got.map((g) => [g.line, g.stream]));
     expect(byLine.get('{"level":"info","msg":"hello"}')).toBe(
-      '{cluster="c1", container="app", level="info", namespace="shop", node="node-a", pod="web-0", region="eu", stream="stdout"}',
+      '{cluster="c1", container="app", level="info", namespace="shop", node="node-1", pod="web-0", region="eu", stream="stdout"}',
     );
     // Not JSON: on with log_error from the json stage.
     expect(byLine.get("plain text")).toBe(
-      '{cluster="c1", container="app", log_error="json", namespace="shop", node="node-a", pod="web-0", region="eu", stream="stderr"}',
+      '{cluster="c1", container="app", log_error="json", namespace="shop", node="node-1", pod="web-0", region="eu", stream="stderr"}',
     );
     // Not CRI: the whole line, marked by the tailer (the json stage does not overwrite the first error).
     expect(byLine.get("not a CRI record")).toBe(
-      '{cluster="c1", container="app", log_error="cri", namespace="shop", node="node-a", pod="web-0", region="eu"}',
+      '{cluster="c1", container="app", log_error="cri", namespace="shop", node="node-1", pod="web-0", region="eu"}',
     );
     const detail = loki.got.find((g) => g.line === "not a CRI record")?.metadata;
     expect(detail).toEqual([["log_error_detail", expect.stringMatching(/^cri: /)]]);
@@ -114,6 +116,75 @@ describe("LogCollector", () => {
           : undefined,
       5_000,
       "the drop counted",
+    );
+  });
+
+  it("adds the pod labels that relabel_configs pick from the Kubernetes API, and drops what they drop", async () => {
+    const api = await FixtureApiServer.start();
+    stops.push(() => api.close());
+    api.apply(pod("shop", "web-1", { labels: { app: "web", tier: "front" } }));
+    api.apply(pod("kube-system", "coredns", { labels: { app: "dns" } }));
+    const dir = mkdtempSync(join(tmpdir(), "mirador-log-collector-k8s-"));
+    dirs.push(dir);
+    const { loki, metrics } = await start({
+      pods: {
+        dir: join(dir, "pods"),
+        kubernetes: { kubeconfig_file: api.writeKubeconfig(dir) },
+        relabel_configs: [
+          { action: "drop", source_labels: ["__meta_kubernetes_namespace"], regex: "kube-system" },
+          { action: "labelmap", regex: "__meta_kubernetes_pod_label_(app|tier)" },
+          // A rule may not rename what the path says.
+          { target_label: "pod", replacement: "renamed" },
+        ],
+      },
+    });
+    const writer = (namespace: string, name: string) =>
+      new ContainerLogWriter({
+        root: join(dir, "pods"),
+        namespace,
+        pod: name,
+        uid: `uid-${namespace}-${name}`,
+        container: "app",
+      });
+    const web = writer("shop", "web-1");
+    const dns = writer("kube-system", "coredns");
+    web.write("served /", "stdout");
+    dns.write("resolved", "stdout");
+    web.flush();
+    dns.flush();
+    await eventually(async () => (loki.got.length === 1 ? true : undefined), 10_000, "one line pushed");
+    expect(loki.got[0]).toMatchObject({
+      line: "served /",
+      stream:
+        '{app="web", cluster="c1", container="app", namespace="shop", node="node-1", pod="web-1", region="eu", stream="stdout", tier="front"}',
+    });
+    await eventually(
+      async () =>
+        /mirador_agent_logs_pipeline_dropped_total\{reason="relabel_drop"\} 1/.test(await metrics.metrics())
+          ? true
+          : undefined,
+      5_000,
+      "the relabel drop counted",
+    );
+    // The pod's labels change: its next lines carry the new ones.
+    api.apply(pod("shop", "web-1", { labels: { app: "web", tier: "back" } }));
+    await eventually(
+      async () => {
+        web.write(`served again ${loki.got.length}`, "stdout");
+        web.flush();
+        return loki.got.some((g) => g.stream.includes('tier="back"')) ? true : undefined;
+      },
+      10_000,
+      "a line with the new labels",
+    );
+    expect(loki.got.every((g) => g.stream.includes('pod="web-1"'))).toBe(true);
+    web.close();
+    dns.close();
+  });
+
+  it("refuses relabel_configs without kubernetes, naming both settings", () => {
+    expect(() => logsConfig({ pods: { relabel_configs: [{ action: "labelmap", regex: "x" }] } })).toThrow(
+      /logs\.pods\.relabel_configs.*logs\.pods\.kubernetes/,
     );
   });
 

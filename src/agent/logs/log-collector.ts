@@ -1,7 +1,9 @@
 import { join } from "node:path";
 import { Counter, Gauge, type Registry } from "prom-client";
 import type { Logger } from "../../lib/log/logger.js";
+import type { RelabelConfig } from "../relabel/index.js";
 import type { ClientTls } from "../remote-write/index.js";
+import type { PodLabels, PodLabelsKubernetesConfig } from "./pod-labels.js";
 import { type AppendResult, type LineStream, LogShipper, type LogStream } from "./ship/index.js";
 import { compilePipeline, type Entry, LOG_ERROR_LABEL, newEntry, type Pipeline } from "./stages/index.js";
 import {
@@ -35,6 +37,8 @@ export interface LogsConfig {
     readonly enabled: boolean;
     readonly dir: string;
     readonly pipeline_stages: readonly unknown[];
+    readonly kubernetes?: PodLabelsKubernetesConfig | undefined;
+    readonly relabel_configs: readonly RelabelConfig[];
   };
   readonly files: readonly {
     readonly path: string;
@@ -78,6 +82,10 @@ type FileLabels = Readonly<Record<string, string>>;
 const TARGET_LABEL = "__mirador_target";
 /** Path labels that are not stream labels: ids that change with every pod and rotation. */
 const PATH_ONLY = new Set([TARGET_LABEL, "pod_uid", "container_id"]);
+/** Path labels that pod metadata may not replace. */
+const PATH_WINS = new Set(["namespace", "pod", "container", "stream", "node"]);
+/** The shipper stream of lines that `relabel_configs` dropped. */
+const RELABEL_DROP = "dropped by logs.pods.relabel_configs";
 /** How often pipelines release what they hold past its time (multiline, split lines). */
 const PIPELINE_FLUSH_MS = 1_000;
 
@@ -99,10 +107,15 @@ export class LogCollector {
   readonly #tail: TailManager;
   readonly #now: () => number;
   readonly #pipelineDrops: Counter<"reason">;
+  readonly #podLabels: PodLabels | undefined;
+  /** {@link PodLabels.version} the cached streams were made with. */
+  #podVersion = 0;
+  /** Lines dropped by `relabel_configs`, not yet counted. */
+  #relabelDrops = 0;
   #flushTimer: NodeJS.Timeout | undefined;
   #pipelineDropsSeen = new Map<string, number>();
   /** The shipper's stream of each file's stdout, stderr or plain lines (key `""`). */
-  readonly #lineStreams = new WeakMap<FileLabels, Map<string, LineStream>>();
+  #lineStreams = new WeakMap<FileLabels, Map<string, LineStream>>();
   /** The last line's file, stream and shipper stream: most lines follow one of the same file. */
   #lastFile: FileLabels | undefined;
   #lastStream: Stream | undefined;
@@ -114,17 +127,25 @@ export class LogCollector {
     shipper: LogShipper,
     positions: PositionsFile,
     cfg: LogsConfig,
+    podLabels: PodLabels | undefined,
   ) {
     this.#deps = deps;
+    this.#podLabels = podLabels;
     this.#targets = targets;
     this.#shipper = shipper;
     this.#positions = positions;
     this.#now = deps.now ?? Date.now;
     const sink: LineSink = {
-      bytes: (file, stream, ms, subNs, data, start, end) =>
-        this.#shipper.appendBytes(this.#lineStream(file, stream), ms, subNs, data, start, end),
-      text: (file, stream, ms, subNs, line) =>
-        this.#shipper.appendText(this.#lineStream(file, stream), ms, subNs, line),
+      bytes: (file, stream, ms, subNs, data, start, end) => {
+        const ls = this.#lineStream(file, stream);
+        if (ls === RELABEL_DROP) this.#relabelDrops++;
+        else this.#shipper.appendBytes(ls, ms, subNs, data, start, end);
+      },
+      text: (file, stream, ms, subNs, line) => {
+        const ls = this.#lineStream(file, stream);
+        if (ls === RELABEL_DROP) this.#relabelDrops++;
+        else this.#shipper.appendText(ls, ms, subNs, line);
+      },
     };
     this.#tail = new TailManager({
       targets: targets.map((t) => (t.passThrough ? { ...t.tail, sink } : t.tail)),
@@ -139,7 +160,7 @@ export class LogCollector {
     });
     this.#pipelineDrops = new Counter({
       name: "mirador_agent_logs_pipeline_dropped_total",
-      help: "Log lines dropped by pipeline stages (drop, limit, match with action drop, json drop_malformed), by reason.",
+      help: "Log lines dropped by pipeline stages (drop, limit, match with action drop, json drop_malformed) and by logs.pods.relabel_configs (relabel_drop), by reason.",
       labelNames: ["reason"],
       registers: [deps.metrics],
     });
@@ -194,7 +215,19 @@ export class LogCollector {
       },
     );
     const positions = await PositionsFile.load(join(dir, "positions.json"));
-    return new LogCollector(deps, targets, shipper, positions, cfg);
+    let podLabels: PodLabels | undefined;
+    if (cfg.pods.enabled && cfg.pods.kubernetes !== undefined) {
+      // Only then: the discovery brings the Kubernetes client along.
+      const { PodLabels } = await import("./pod-labels.js");
+      podLabels = new PodLabels({
+        kubernetes: cfg.pods.kubernetes,
+        relabelConfigs: cfg.pods.relabel_configs,
+        node: deps.node,
+        logger: deps.logger,
+      });
+      await podLabels.start();
+    }
+    return new LogCollector(deps, targets, shipper, positions, cfg, podLabels);
   }
 
   /** Starts delivery, then tailing, and the periodic saves of positions. */
@@ -226,6 +259,7 @@ export class LogCollector {
     await this.#shipper.sync().catch(() => undefined);
     await this.#positions.stop();
     await this.#shipper.stop(graceMs);
+    await this.#podLabels?.stop();
   }
 
   /**
@@ -243,7 +277,12 @@ export class LogCollector {
       // A line that broke its file's framing: `log_error` names the format (a label, so a handful of
       // values), the parser's words go along as structured metadata.
       const metadata = e.error === undefined ? undefined : new Map([["log_error_detail", e.error]]);
-      const entry = newEntry(e.line, e.tsNs, this.#labelsOf(e.labels, e.stream, e.error, target), metadata);
+      const labels = this.#labelsOf(e.labels, e.stream, e.error, target);
+      if (labels === undefined) {
+        this.#relabelDrops++;
+        continue;
+      }
+      const entry = newEntry(e.line, e.tsNs, labels, metadata);
       for (const r of target.pipeline.process(entry, now)) out.push(r);
     }
     this.#countPipelineDrops();
@@ -254,6 +293,13 @@ export class LogCollector {
 
   /** The shipper's stream for lines of `file` on `stream` (made once per file and stream). */
   #lineStream(file: FileLabels, stream: Stream | undefined): LineStream {
+    const version = this.#podLabels?.version ?? 0;
+    if (version !== this.#podVersion) {
+      // Discovery changed: every file's labels are made again, as its next line comes.
+      this.#podVersion = version;
+      this.#lineStreams = new WeakMap();
+      this.#lastFile = undefined;
+    }
     if (file === this.#lastFile && stream === this.#lastStream) return this.#lastLineStream;
     let byStream = this.#lineStreams.get(file);
     if (byStream === undefined) {
@@ -264,7 +310,8 @@ export class LogCollector {
     let ls = byStream.get(key);
     if (ls === undefined) {
       const target = this.#targets[Number(file[TARGET_LABEL])]!;
-      ls = this.#shipper.lineStream(this.#finalLabels(this.#labelsOf(file, stream, undefined, target)));
+      const labels = this.#labelsOf(file, stream, undefined, target);
+      ls = labels === undefined ? RELABEL_DROP : this.#shipper.lineStream(this.#finalLabels(labels));
       byStream.set(key, ls);
     }
     this.#lastFile = file;
@@ -273,19 +320,34 @@ export class LogCollector {
     return ls;
   }
 
+  /**
+   * A line's labels before the stages: the path's, the stream, the node, the pod's from
+   * `relabel_configs` (not replacing the path's), `log_error`. Undefined when the rules drop the
+   * container's lines.
+   */
   #labelsOf(
     file: FileLabels,
     stream: Stream | undefined,
     error: string | undefined,
     target: Target,
-  ): Map<string, string> {
+  ): Map<string, string> | undefined {
     const labels = new Map<string, string>();
     for (const k in file) {
       if (PATH_ONLY.has(k) || (k === "filename" && !target.keepFilename)) continue;
       labels.set(k, file[k]!);
     }
     if (stream !== undefined) labels.set("stream", stream);
-    if (labels.has("pod")) labels.set("node", this.#deps.node);
+    if (labels.has("pod")) {
+      labels.set("node", this.#deps.node);
+      const pod = this.#podLabels?.labelsFor(
+        file.namespace!,
+        file.pod!,
+        file.pod_uid ?? "",
+        file.container ?? "",
+      );
+      if (pod === "drop") return undefined;
+      if (pod !== undefined) for (const k in pod) if (!PATH_WINS.has(k)) labels.set(k, pod[k]!);
+    }
     if (error !== undefined) labels.set(LOG_ERROR_LABEL, error.split(":")[0]!);
     return labels;
   }
@@ -331,6 +393,10 @@ export class LogCollector {
   }
 
   #countPipelineDrops(): void {
+    if (this.#relabelDrops > 0) {
+      this.#pipelineDrops.inc({ reason: "relabel_drop" }, this.#relabelDrops);
+      this.#relabelDrops = 0;
+    }
     for (const [i, t] of this.#targets.entries()) {
       for (const [reason, n] of t.pipeline.dropped) {
         const key = `${i}\u0000${reason}`;

@@ -75,8 +75,21 @@ export function nodeAgentConfig(id: AgentIdentity): Record<string, unknown> {
     ...inPod(id),
     self_scrape: false,
     host_collector: { enabled: true, proc_path: POD_PATHS.hostProc, sys_path: POD_PATHS.hostSys },
-    // Every container log of the node, from the host's /var/log/pods (docs/agent-logs.md).
-    logs: { enabled: true, pods: { dir: `${POD_PATHS.hostLog}/pods` } },
+    // Every container log of the node, from the host's /var/log/pods, with the pods' app labels from
+    // the API (docs/agent-logs.md).
+    logs: {
+      enabled: true,
+      pods: {
+        dir: `${POD_PATHS.hostLog}/pods`,
+        kubernetes: {},
+        relabel_configs: [
+          {
+            action: "labelmap",
+            regex: "__meta_kubernetes_pod_label_(app|app_kubernetes_io_(?:name|instance|component))",
+          },
+        ],
+      },
+    },
     kubernetes: { default_jobs: false },
     // The seed's jobs are cluster-wide: the cluster agent runs them, not every node's.
     control: { scrape_configs: false },
