@@ -65,7 +65,8 @@ function inPod(id: AgentIdentity): Record<string, unknown> {
 
 /**
  * The per-node agent of the DaemonSet: the host collector over the host's /proc and /sys, and the
- * node's container logs from its /var/log/pods. It runs no
+ * node's container logs from its /var/log/pods, with their pods' app labels from the API (it watches
+ * the pods of its node only). It runs no
  * Kubernetes jobs (the cluster agent does, once for the whole cluster) and does not scrape itself:
  * every node's agent would label that series `instance="0.0.0.0:9702"`; the cluster agent scrapes
  * it through its pod's `prometheus.io/*` annotations instead, labelled by pod and node.

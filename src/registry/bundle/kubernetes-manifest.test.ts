@@ -126,7 +126,12 @@ describe("kubernetes.yaml", () => {
     }
     expect(volumes.data.hostPath).toEqual({ path: "/var/lib/mirador-agent", type: "DirectoryOrCreate" });
     expect(spec.hostNetwork).toBe(true);
-    expect(spec.automountServiceAccountToken).toBe(false);
+    // It watches its node's pods for the labels of their logs.
+    expect(spec.automountServiceAccountToken).toBe(true);
+    const data = byKind(list, "ConfigMap").data as Record<string, string>;
+    const node = agentConfigSchema.parse(parse(data[CONFIG_KEYS.node]!));
+    expect(node.logs.pods.kubernetes).toEqual({ selectors: [] });
+    expect(node.logs.pods.relabel_configs.map((r) => r.action)).toEqual(["labelmap"]);
   });
 
   it.each(["DaemonSet", "Deployment"])(

@@ -50,7 +50,8 @@ const UNPRIVILEGED_UID = 65534;
  * - a `kubernetes.io/tls` Secret with the cluster's certificate, key and the seed CA;
  * - a ConfigMap with the two agents' configurations;
  * - a DaemonSet: one agent per node for node-local work (host metrics from the host's /proc and
- *   /sys, and later logs from /var/log, all read-only), on the host's network so that network
+ *   /sys, and the container logs from /var/log, all read-only, labelled from its node's pods, which
+ *   it watches with the service account), on the host's network so that network
  *   figures and the instance name are the node's, its disk queue on the node's disk so that it
  *   survives pod restarts. It runs as root (the queue's hostPath directory and /var/log belong to
  *   root) with every capability dropped, no privilege escalation and a read-only root filesystem;
@@ -232,7 +233,8 @@ function daemonSet(
         },
         spec: {
           serviceAccountName: OBJECT_NAMES.serviceAccount,
-          automountServiceAccountToken: false,
+          // The node's agent watches the pods of its node, for the labels of their logs.
+          automountServiceAccountToken: true,
           hostNetwork: true,
           dnsPolicy: "ClusterFirstWithHostNet",
           tolerations: [{ operator: "Exists" }],
