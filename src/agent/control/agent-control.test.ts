@@ -8,6 +8,8 @@ import { nopLogger } from "../../lib/log/logger.js";
 import { agentConfigSchema } from "../../server/config.js";
 import { eventually } from "../../test-support/seed.js";
 import { Agent } from "../agent.js";
+import { ContainerLogWriter } from "../logs/gen/container-log-writer.js";
+import { TestLoki } from "../logs/ship/ship.testlib.js";
 import { STALE_BITS } from "../remote-write/remote-write.testlib.js";
 import { CONFIG_CACHE_FILE } from "./config-cache.js";
 import { createTestPki, FakeGateway, labelsOf, type TestPki } from "./fake-gateway.testlib.js";
@@ -309,6 +311,72 @@ describe("the agent's control channel", () => {
       () => agent.metricsFlowEnabled && a.hits > hits && gw.got.length > got,
       "scraping and sending again",
     );
+  }, 60_000);
+
+  it("drops the logs it reads while the logs flow is off, and ships again when it is on", async () => {
+    const a = await target();
+    const gw = await gateway();
+    const loki = new TestLoki();
+    await loki.start();
+    cleanup.push(() => loki.close());
+    const dir = dataDir();
+    const config = agentConfigSchema.parse({
+      cluster: CLUSTER,
+      remote_write_url: gw.pushUrl,
+      tls: pki.files,
+      data_dir: dir,
+      http_port: 0,
+      self_scrape: false,
+      host_collector: { enabled: false },
+      control: { poll_wait: "5s", heartbeat_interval: "1s" },
+      scrape_configs: [job("local", a)],
+      logs: { enabled: true, push_url: loki.url, pods: { dir: join(dir, "pods") }, batch_wait: "100ms" },
+    });
+    const agent = new Agent(config, nopLogger);
+    await agent.start();
+    cleanup.push(() => agent.stop(1_000));
+    const w = new ContainerLogWriter({
+      root: join(dir, "pods"),
+      namespace: "shop",
+      pod: "web-0",
+      uid: "u1",
+      container: "app",
+    });
+    cleanup.push(async () => w.close());
+    const write = (line: string) => {
+      w.write(line, "stdout");
+      w.flush();
+    };
+    const lines = () => loki.got.map((g) => g.line);
+
+    write("before");
+    await until(() => lines().includes("before"), "the first line shipped");
+    gw.update({ flows: { metrics: true, logs: false } });
+    await eventually(
+      async () =>
+        (await metric(agent, "mirador_agent_flow_enabled", { flow: "logs" })) === 0 ? true : undefined,
+      30_000,
+      "the logs flow off",
+    );
+    write("while off");
+    await eventually(
+      async () =>
+        (await metric(agent, "mirador_agent_logs_entries_dropped_total", { reason: "flow_disabled" })) >= 1
+          ? true
+          : undefined,
+      30_000,
+      "the line read and dropped",
+    );
+    gw.update({ flows: { metrics: true, logs: true } });
+    await eventually(
+      async () =>
+        (await metric(agent, "mirador_agent_flow_enabled", { flow: "logs" })) === 1 ? true : undefined,
+      30_000,
+      "the logs flow on",
+    );
+    write("after");
+    await until(() => lines().includes("after"), "shipping again");
+    expect(lines()).toEqual(["before", "after"]);
   }, 60_000);
 
   it("starts with the metrics flow off when its cached configuration says so", async () => {
