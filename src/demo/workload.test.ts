@@ -1,12 +1,13 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { ContainerLogWriter } from "../agent/logs/gen/container-log-writer.js";
 import { DemoWorkload } from "./workload.js";
 
 const dirs: string[] = [];
 afterEach(() => {
+  vi.restoreAllMocks();
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
@@ -21,6 +22,8 @@ describe("DemoWorkload's log", () => {
       uid: "u",
       container: "web",
     });
+    // Every request's latency 1.9 × its route's typical one (no error): /api/search takes ~230 ms.
+    vi.spyOn(Math, "random").mockReturnValue(0.9);
     const w = new DemoWorkload("t", 0.001);
     await w.start();
     w.logTo(writer);

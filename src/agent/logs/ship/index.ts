@@ -1,7 +1,8 @@
 /**
  * The agent's log delivery to the seed (docs/format/agent-log-records.md): `const s = await
- * LogShipper.open(config, deps)`, `s.start()`, `s.append(streams)` as lines are read, `await s.sync()`
- * before persisting file positions, `await s.stop(graceMs)`. Shares the disk queue, the HTTP client,
+ * LogShipper.open(config, deps)`, `s.start()`, `s.appendBytes(stream, …)` (with `stream =
+ * s.lineStream(labels)`, made once) or `s.append(streams)` as lines are read, `await s.sync()` before
+ * persisting file positions, `await s.stop(graceMs)`. Shares the disk queue, the HTTP client,
  * the backoff and the Retry-After handling with the metrics side.
  */
 export { type LogShipperConfig, PUSH_PATH, pushUrlOf } from "./config.js";

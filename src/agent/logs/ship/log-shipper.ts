@@ -27,7 +27,6 @@ import {
   type IndexedRecord,
   type IndexedStream,
   indexLogRecord,
-  type StreamKeyCache as KeyCache,
   LogRecordEncoder,
   logRecordEntryCount,
   type RefusedReason,
@@ -129,7 +128,7 @@ export class LogShipper implements ShipGaugeSource, LaneContext {
   /** Lines of {@link appendBytes} and {@link appendText} dropped and not yet counted, by reason. */
   readonly #lineDrops = new Map<string, number>();
   /** Stream keys of records read back, by their label tables. */
-  readonly #keys: KeyCache = new StreamKeyCache();
+  readonly #keys = new StreamKeyCache();
   /** Where request bodies are assembled before snappy (the lanes encode one at a time). */
   #scratch: Buffer = Buffer.alloc(0);
 
