@@ -12,6 +12,7 @@
 import { varintSize } from "../../../lib/protobuf/writer.js";
 import { formatStreamLabels } from "../../../wire/loki/index.js";
 import { LogRecordError } from "./record-error.js";
+import { RecordReader, readU32 } from "./record-reader.js";
 import { decodeLogRecordV1 } from "./record-v1.js";
 
 export { LogRecordError, type LogRecordErrorCode } from "./record-error.js";
@@ -504,110 +505,42 @@ function convertV1(payload: Uint8Array, keys: StreamKeyCache): IndexedRecord {
   return out.length === 0 ? { payload: out, entries: 0, streams: [] } : indexLogRecord(out, keys);
 }
 
-function readU32(b: Uint8Array, at: number): number {
-  return ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
-}
-
-/** A bounds-checked cursor over a record. */
-class Reader {
-  pos = 0;
-  readonly #b: Uint8Array;
-
-  constructor(b: Uint8Array) {
-    this.#b = b;
-  }
-
-  get left(): number {
-    return this.#b.length - this.pos;
-  }
-
-  fail(what: string): LogRecordError {
-    return new LogRecordError("malformed", `log record is malformed at byte ${this.pos}: ${what}`);
-  }
-
-  u32(): number {
-    if (this.left < 4) throw this.fail("a 4-byte count runs past the end");
-    const v = readU32(this.#b, this.pos);
-    this.pos += 4;
-    return v;
-  }
-
-  /** A uvarint that must fit a JavaScript number (below 2^49). */
-  uvarint(): number {
-    const b = this.#b;
-    let v = 0;
-    let mul = 1;
-    for (let i = 0; i < 7; i++) {
-      const x = b[this.pos];
-      if (x === undefined) throw this.fail("a varint runs past the end");
-      this.pos++;
-      v += (x & 0x7f) * mul;
-      if (x < 0x80) return v;
-      mul *= 0x80;
-    }
-    throw this.fail("a length or count varint is too long");
-  }
-
-  /** A count of items of at least `minBytes` each: checked against the bytes left. */
-  count(minBytes: number, what: string): number {
-    const n = this.uvarint();
-    if (n * minBytes > this.left) throw this.fail(`${n} ${what} cannot fit in ${this.left} bytes`);
-    return n;
-  }
-
+/** The version 2 reader: the common cursor, and the push entries' fields. */
+class Reader extends RecordReader {
   /** Skips a varint of at most 10 bytes (a protobuf int64) before `end`. */
   skipVarint(end: number): void {
     for (let i = 0; i < 10; i++) {
       if (this.pos >= end) throw this.fail("a varint runs past its field");
-      if (this.#b[this.pos++]! < 0x80) return;
+      if (this.b[this.pos++]! < 0x80) return;
     }
     throw this.fail("a varint is longer than 10 bytes");
   }
 
-  /** The length of a length-delimited field, checked against `end`. */
-  len(end: number): number {
-    const n = this.uvarint();
-    if (n > end - this.pos)
-      throw this.fail(`a field of ${n} bytes runs past its end (${end - this.pos} left)`);
-    return n;
-  }
-
   skipStr(): void {
-    const n = this.len(this.#b.length);
+    const n = this.len();
     this.pos += n;
-  }
-
-  str(): string {
-    const n = this.len(this.#b.length);
-    const s = Buffer.from(this.#b.buffer, this.#b.byteOffset, this.#b.byteLength).toString(
-      "utf8",
-      this.pos,
-      this.pos + n,
-    );
-    this.pos += n;
-    return s;
   }
 
   /** Checks one entry field (an `EntryAdapter` message) ending at or before `end`, and steps over it. */
   entry(end: number): void {
     if (this.pos >= end) throw this.fail("an entry runs past its stream");
-    if (this.#b[this.pos] !== TAG_ENTRY) throw this.fail(`an entry starts with byte ${this.#b[this.pos]}`);
+    if (this.b[this.pos] !== TAG_ENTRY) throw this.fail(`an entry starts with byte ${this.b[this.pos]}`);
     this.pos++;
     const bodyLen = this.len(end);
     const stop = this.pos + bodyLen;
     while (this.pos < stop) {
-      const tag = this.#b[this.pos++];
+      const tag = this.b[this.pos++];
       const n = this.len(stop);
       const fieldEnd = this.pos + n;
       if (tag === TAG_TS) {
         while (this.pos < fieldEnd) {
-          const t = this.#b[this.pos++];
+          const t = this.b[this.pos++];
           if (t !== TAG_SECONDS && t !== TAG_NANOS) throw this.fail(`a timestamp has field tag ${t}`);
           this.skipVarint(fieldEnd);
         }
       } else if (tag === TAG_METADATA) {
         while (this.pos < fieldEnd) {
-          const t = this.#b[this.pos++];
+          const t = this.b[this.pos++];
           if (t !== TAG_NAME && t !== TAG_VALUE) throw this.fail(`a metadata pair has field tag ${t}`);
           const len = this.len(fieldEnd);
           this.pos += len;

@@ -6,6 +6,7 @@
  */
 import type { PushEntry } from "../../../wire/loki/index.js";
 import { LogRecordError } from "./record-error.js";
+import { RecordReader, readU32 } from "./record-reader.js";
 
 /** The version byte of these records. */
 const VERSION = 1;
@@ -98,64 +99,11 @@ function checkHeader(payload: Uint8Array): void {
     throw new LogRecordError("malformed", `log record of ${payload.length} bytes is shorter than its header`);
 }
 
-function readU32(b: Uint8Array, at: number): number {
-  return ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
-}
-
-/** A bounds-checked cursor over a record. */
-class Reader {
-  pos = 0;
-  /** UTF-8 bytes of the last string read. */
-  lastStrBytes = 0;
-  readonly #b: Uint8Array;
-  readonly #buf: Buffer;
-
-  constructor(b: Uint8Array) {
-    this.#b = b;
-    this.#buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
-  }
-
-  get left(): number {
-    return this.#b.length - this.pos;
-  }
-
-  fail(what: string): LogRecordError {
-    return new LogRecordError("malformed", `log record is malformed at byte ${this.pos}: ${what}`);
-  }
-
-  u32(): number {
-    if (this.left < 4) throw this.fail("a 4-byte count runs past the end");
-    const v = readU32(this.#b, this.pos);
-    this.pos += 4;
-    return v;
-  }
-
-  /** A uvarint that must fit a JavaScript number (below 2^49). */
-  uvarint(): number {
-    const b = this.#b;
-    let v = 0;
-    let mul = 1;
-    for (let i = 0; i < 7; i++) {
-      const x = b[this.pos];
-      if (x === undefined) throw this.fail("a varint runs past the end");
-      this.pos++;
-      v += (x & 0x7f) * mul;
-      if (x < 0x80) return v;
-      mul *= 0x80;
-    }
-    throw this.fail("a length or count varint is too long");
-  }
-
-  /** A count of items of at least `minBytes` each: checked against the bytes left. */
-  count(minBytes: number, what: string): number {
-    const n = this.uvarint();
-    if (n * minBytes > this.left) throw this.fail(`${n} ${what} cannot fit in ${this.left} bytes`);
-    return n;
-  }
-
+/** The version 1 reader: the common cursor, and the zigzag timestamps only this version has. */
+class Reader extends RecordReader {
   /** A zigzag varint of up to 10 bytes (70 bits). */
   svarint(): bigint {
-    const b = this.#b;
+    const b = this.b;
     const start = this.pos;
     let v = 0;
     let mul = 1;
@@ -180,14 +128,5 @@ class Reader {
       shift += 7n;
     }
     throw this.fail("a timestamp varint is longer than 10 bytes");
-  }
-
-  str(): string {
-    const n = this.uvarint();
-    if (n > this.left) throw this.fail(`a string of ${n} bytes runs past the end (${this.left} left)`);
-    const s = this.#buf.toString("utf8", this.pos, this.pos + n);
-    this.pos += n;
-    this.lastStrBytes = n;
-    return s;
   }
 }
