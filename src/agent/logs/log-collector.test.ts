@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Registry } from "prom-client";
@@ -186,6 +186,26 @@ describe("LogCollector", () => {
     expect(() => logsConfig({ pods: { relabel_configs: [{ action: "labelmap", regex: "x" }] } })).toThrow(
       /logs\.pods\.relabel_configs.*logs\.pods\.kubernetes/,
     );
+  });
+
+  it("refuses to start on a damaged positions file, naming it, and opens the same directory once it is gone", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mirador-log-collector-fail-"));
+    dirs.push(dir);
+    mkdirSync(join(dir, "agent", "logs"), { recursive: true });
+    writeFileSync(join(dir, "agent", "logs", "positions.json"), "{ not json");
+    const deps = {
+      logger: new Logger({ write: () => {}, pretty: false }, "error"),
+      metrics: new Registry(),
+      dataDir: join(dir, "agent"),
+      url: "http://127.0.0.1:1",
+      externalLabels: { cluster: "c1" },
+      node: "node-1",
+    };
+    const cfg = logsConfig({ pods: { dir: join(dir, "pods") } });
+    await expect(LogCollector.open(cfg, deps)).rejects.toThrow(/positions\.json.*not JSON/);
+    rmSync(join(dir, "agent", "logs", "positions.json"));
+    const again = await LogCollector.open(cfg, { ...deps, metrics: new Registry() });
+    await again.stop(0);
   });
 
   it("refuses a bad stage, naming where it is", async () => {

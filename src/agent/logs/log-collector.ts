@@ -197,24 +197,6 @@ export class LogCollector {
         keepFilename: true,
       });
     });
-    const dir = join(deps.dataDir, "logs");
-    const shipper = await LogShipper.open(
-      {
-        url: deps.url,
-        dir: join(dir, "queue"),
-        ...(deps.tls === undefined ? {} : { tls: deps.tls }),
-        batchSizeBytes: cfg.batch_size,
-        batchWaitMs: cfg.batch_wait,
-        maxQueueBytes: cfg.max_queue_size,
-        headers: cfg.headers,
-      },
-      {
-        logger: deps.logger,
-        metrics: deps.metrics,
-        ...(deps.onFlowDisabled === undefined ? {} : { onFlowDisabled: deps.onFlowDisabled }),
-      },
-    );
-    const positions = await PositionsFile.load(join(dir, "positions.json"));
     let podLabels: PodLabels | undefined;
     if (cfg.pods.enabled && cfg.pods.kubernetes !== undefined) {
       // Only then: the discovery brings the Kubernetes client along.
@@ -227,7 +209,33 @@ export class LogCollector {
       });
       await podLabels.start();
     }
-    return new LogCollector(deps, targets, shipper, positions, cfg, podLabels);
+    const dir = join(deps.dataDir, "logs");
+    let shipper: LogShipper | undefined;
+    try {
+      shipper = await LogShipper.open(
+        {
+          url: deps.url,
+          dir: join(dir, "queue"),
+          ...(deps.tls === undefined ? {} : { tls: deps.tls }),
+          batchSizeBytes: cfg.batch_size,
+          batchWaitMs: cfg.batch_wait,
+          maxQueueBytes: cfg.max_queue_size,
+          headers: cfg.headers,
+        },
+        {
+          logger: deps.logger,
+          metrics: deps.metrics,
+          ...(deps.onFlowDisabled === undefined ? {} : { onFlowDisabled: deps.onFlowDisabled }),
+        },
+      );
+      const positions = await PositionsFile.load(join(dir, "positions.json"));
+      return new LogCollector(deps, targets, shipper, positions, cfg, podLabels);
+    } catch (err) {
+      // Nothing half-open is left behind (the queue's files, the pod watches).
+      await shipper?.stop(0);
+      await podLabels?.stop();
+      throw err;
+    }
   }
 
   /** Starts delivery, then tailing, and the periodic saves of positions. */
