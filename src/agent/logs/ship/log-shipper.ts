@@ -432,15 +432,21 @@ export class LogShipper implements ShipGaugeSource, LaneContext {
     });
   }
 
-  /** The reader: hands records to the lanes while they hold less than a request's worth each. */
+  /** The reader: hands records to the lanes while each holds less than a request's worth. */
   async #read(): Promise<void> {
     const stop = this.#stopAc.signal;
     const max = this.cfg.batchSizeBytes;
     const limit = max * this.#lanes.length;
     while (!stop.aborted) {
+      // A lane holding a full request already waits on the seed: reading on would only grow its
+      // buffer (each lane's is then at most a request and a record).
       let buffered = 0;
-      for (const l of this.#lanes) buffered += l.bytes;
-      if (buffered >= limit) {
+      let laneFull = false;
+      for (const l of this.#lanes) {
+        buffered += l.bytes;
+        if (l.bytes >= max) laneFull = true;
+      }
+      if (buffered >= limit || laneFull) {
         await this.#room.wait(stop);
         continue;
       }
