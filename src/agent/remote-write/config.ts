@@ -7,6 +7,7 @@ import type { SyncMode } from "../queue/index.js";
 import { protocolHeaders } from "./http-client.js";
 import type { ClientTls } from "./identity-agent.js";
 import type { RemoteWriteVersion } from "./request-encoder.js";
+import { SettingsCheck } from "./settings-check.js";
 
 /** The `protobuf_message` values of Prometheus's remote_write config. */
 export type ProtobufMessage = "prometheus.WriteRequest" | "io.prometheus.write.v2.Request";
@@ -121,18 +122,9 @@ export function resolveConfig(c: RemoteWriteQueueConfig): ResolvedConfig {
     userAgent: c.userAgent ?? "mirador-agent",
     headers: c.headers ?? {},
   };
-  for (const name of Object.keys(r.headers)) {
-    if (PROTOCOL_HEADERS.has(name.toLowerCase()))
-      throw new Error(
-        `remote_write ${c.name}: headers may not set ${name}, which the remote-write protocol sets`,
-      );
-  }
-  const positive = (key: keyof ResolvedConfig, yaml: string) => {
-    const v = r[key];
-    if (typeof v !== "number" || !(v > 0) || !Number.isFinite(v)) {
-      throw new Error(`remote_write ${c.name}: ${yaml} must be a number > 0, got ${String(v)}`);
-    }
-  };
+  const check = new SettingsCheck(`remote_write ${c.name}:`);
+  check.headers(r.headers, PROTOCOL_HEADERS, "remote-write");
+  const positive = (key: keyof ResolvedConfig, yaml: string) => check.positive(r[key], yaml);
   positive("timeoutMs", "remote_timeout");
   positive("minShards", "queue_config.min_shards");
   positive("maxShards", "queue_config.max_shards");
@@ -143,15 +135,7 @@ export function resolveConfig(c: RemoteWriteQueueConfig): ResolvedConfig {
   positive("maxBackoffMs", "queue_config.max_backoff");
   positive("shardUpdateIntervalMs", "shard update interval");
   positive("maxSamplesPerRecord", "max samples per record");
-  if (r.minShards > r.maxShards) {
-    throw new Error(
-      `remote_write ${c.name}: queue_config.min_shards (${r.minShards}) is above max_shards (${r.maxShards})`,
-    );
-  }
-  if (r.minBackoffMs > r.maxBackoffMs) {
-    throw new Error(
-      `remote_write ${c.name}: queue_config.min_backoff (${r.minBackoffMs} ms) is above max_backoff (${r.maxBackoffMs} ms)`,
-    );
-  }
+  check.notAbove(r.minShards, "queue_config.min_shards", r.maxShards, "max_shards");
+  check.notAbove(r.minBackoffMs, "queue_config.min_backoff", r.maxBackoffMs, "max_backoff", " ms");
   return r;
 }

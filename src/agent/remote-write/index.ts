@@ -10,3 +10,4 @@ export { type ClientTls, IdentityAgent, type Lease } from "./identity-agent.js";
 export { LogLimiter } from "./log-limiter.js";
 export { sleep } from "./notifier.js";
 export { RemoteWriteQueue, type RemoteWriteQueueDeps } from "./remote-write-queue.js";
+export { SettingsCheck } from "./settings-check.js";

@@ -5,7 +5,7 @@
  */
 
 import type { SyncMode } from "../../queue/index.js";
-import { type ClientTls, protocolHeaders } from "../../remote-write/index.js";
+import { type ClientTls, protocolHeaders, SettingsCheck } from "../../remote-write/index.js";
 
 /** The path of Loki's push API, appended to {@link LogShipperConfig.url}. */
 export const PUSH_PATH = "/loki/api/v1/push";
@@ -122,15 +122,9 @@ export function resolveLogShipperConfig(c: LogShipperConfig): ResolvedLogShipper
     userAgent: c.userAgent ?? "mirador-agent",
     headers: c.headers ?? {},
   };
-  for (const name of Object.keys(r.headers)) {
-    if (PROTOCOL_HEADERS.has(name.toLowerCase()))
-      throw new Error(`logs client headers may not set ${name}, which the push protocol sets`);
-  }
-  const positive = (key: keyof ResolvedLogShipperConfig, yaml: string) => {
-    const v = r[key];
-    if (typeof v !== "number" || !(v > 0) || !Number.isFinite(v))
-      throw new Error(`logs client ${yaml} must be a number > 0, got ${String(v)}`);
-  };
+  const check = new SettingsCheck("logs client");
+  check.headers(r.headers, PROTOCOL_HEADERS, "push");
+  const positive = (key: keyof ResolvedLogShipperConfig, yaml: string) => check.positive(r[key], yaml);
   positive("batchSizeBytes", "batch_size");
   positive("batchWaitMs", "batch_wait");
   positive("timeoutMs", "timeout");
@@ -140,9 +134,6 @@ export function resolveLogShipperConfig(c: LogShipperConfig): ResolvedLogShipper
   positive("recordBytes", "record size");
   if (!Number.isInteger(r.lanes) || r.lanes < 1 || r.lanes > 64)
     throw new Error(`logs client parallelism (lanes) must be a whole number from 1 to 64, got ${r.lanes}`);
-  if (r.minBackoffMs > r.maxBackoffMs)
-    throw new Error(
-      `logs client backoff_config.min_period (${r.minBackoffMs} ms) is above max_period (${r.maxBackoffMs} ms)`,
-    );
+  check.notAbove(r.minBackoffMs, "backoff_config.min_period", r.maxBackoffMs, "max_period", " ms");
   return r;
 }
