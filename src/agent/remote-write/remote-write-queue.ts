@@ -6,7 +6,6 @@
  * for good. The number of lanes follows the incoming rate, the send rate and the backlog.
  */
 import { setMaxListeners } from "node:events";
-import type { Registry } from "prom-client";
 import type { Logger } from "../../lib/log/logger.js";
 import {
   type DiskQueue,
@@ -25,20 +24,12 @@ import { type Part, type ReadBatch, splitRecord } from "./parts.js";
 import { type QueueGaugeSource, QueueMetrics } from "./queue-metrics.js";
 import { decodeRecord, RecordEncoder, recordSampleCount } from "./record-codec.js";
 import { type RemoteWriteVersion, RequestEncoder } from "./request-encoder.js";
+import type { SenderDeps } from "./sender-deps.js";
 import { Shard, type ShardContext } from "./shard.js";
 import { ShardPlanner } from "./shard-planner.js";
 
-/** What the queue uses from outside; the clock, randomness and sleep can be replaced in tests. */
-export interface RemoteWriteQueueDeps {
-  readonly logger: Logger;
-  /** Where the `mirador_agent_remote_write_*` self-metrics go (shared by every queue on it). */
-  readonly metrics: Registry;
-  /** Unix ms; default `Date.now`. */
-  readonly now?: () => number;
-  /** Default `Math.random` (backoff jitter). */
-  readonly random?: () => number;
-  /** The backoff wait; must resolve early when `signal` aborts. */
-  readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+/** What the queue uses from outside. */
+export interface RemoteWriteQueueDeps extends SenderDeps {
   /**
    * Told when the remote answers 423 for `flow` (docs/api/agent-protocol.md): the seed switched the
    * flow off. The refused batch is dropped either way; the listener may call

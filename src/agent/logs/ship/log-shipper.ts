@@ -7,7 +7,6 @@
  * on for good.
  */
 import { setMaxListeners } from "node:events";
-import type { Registry } from "prom-client";
 import type { Logger } from "../../../lib/log/logger.js";
 import { snappyCompress } from "../../../wire/snappy.js";
 import {
@@ -20,6 +19,7 @@ import {
 import { RemoteWriteClient } from "../../remote-write/http-client.js";
 import { type ClientTls, LogLimiter, sleep } from "../../remote-write/index.js";
 import { Notifier } from "../../remote-write/notifier.js";
+import type { SenderDeps } from "../../remote-write/sender-deps.js";
 import { type LogShipperConfig, type ResolvedLogShipperConfig, resolveLogShipperConfig } from "./config.js";
 import { checkStreams, type LogStream, normalizeLabels, type StreamLabelsInput } from "./log-streams.js";
 import { type BatchRef, encodePushRequest, type LaneRecord, type OutgoingPush } from "./push-batcher.js";
@@ -36,17 +36,8 @@ import {
 import { type LaneContext, SendLane } from "./send-lane.js";
 import { type ShipGaugeSource, ShipMetrics } from "./ship-metrics.js";
 
-/** What the shipper uses from outside; the clock, randomness and sleep can be replaced in tests. */
-export interface LogShipperDeps {
-  readonly logger: Logger;
-  /** Where the `mirador_agent_logs_*` self-metrics go. */
-  readonly metrics: Registry;
-  /** Unix ms; default `Date.now`. Stamps records and times `batchWait`. */
-  readonly now?: () => number;
-  /** Default `Math.random` (backoff jitter). */
-  readonly random?: () => number;
-  /** Every wait (`batchWait`, backoff); must resolve early when `signal` aborts. Default a timer. */
-  readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+/** What the shipper uses from outside. */
+export interface LogShipperDeps extends SenderDeps {
   /**
    * Told when the seed answers 423 (docs/api/agent-protocol.md): it switched the `logs` flow off.
    * The refused request is dropped either way; the listener may call
