@@ -117,46 +117,26 @@ export class LogRecordEncoder {
 
   /** Adds a line given as UTF-8 bytes `data[start, end)`. Whether it was taken (else refused, told). */
   bytes(ms: number, subMsNanos: number, data: Uint8Array, start: number, end: number): boolean {
-    const seconds = Math.floor(ms / 1000);
-    if (!(seconds >= MIN_SECONDS && seconds <= MAX_SECONDS)) return this.#refuse("bad_timestamp", 0);
-    const nanos = (ms - seconds * 1000) * 1_000_000 + subMsNanos;
     const lineLen = end - start;
-    const tsLen = timestampSize(seconds, nanos);
-    const bodyLen = 1 + varintSize(tsLen) + tsLen + 1 + varintSize(lineLen) + lineLen;
-    const size = 1 + varintSize(bodyLen) + bodyLen;
-    if (!this.#makeRoom(size)) return false;
+    let p = this.#startEntry(ms, subMsNanos, fieldSize(lineLen));
+    if (p < 0) return false;
     const b = this.#buf;
-    let p = this.#pos;
-    b[p++] = TAG_ENTRY;
-    p = putVarint(b, p, bodyLen);
-    p = putTimestamp(b, p, tsLen, seconds, nanos);
     b[p++] = TAG_LINE;
     p = putVarint(b, p, lineLen);
     // Buffer's copy takes a plain Uint8Array source too, without making a view of it.
     Buffer.prototype.copy.call(data, b, p, start, end);
-    this.#pos = p + lineLen;
-    this.#streamEntries++;
-    this.#entries++;
+    this.#entryDone(p + lineLen);
     return true;
   }
 
   /** Adds a line given as a string (lone surrogates become U+FFFD), with optional structured metadata. */
   text(ms: number, subMsNanos: number, line: string, metadata?: Metadata): boolean {
-    const seconds = Math.floor(ms / 1000);
-    if (!(seconds >= MIN_SECONDS && seconds <= MAX_SECONDS)) return this.#refuse("bad_timestamp", 0);
-    const nanos = (ms - seconds * 1000) * 1_000_000 + subMsNanos;
     const lineLen = Buffer.byteLength(line, "utf8");
     let mdLen = 0;
     if (metadata !== undefined) for (const [n, v] of metadata) mdLen += fieldSize(pairSize(n, v));
-    const tsLen = timestampSize(seconds, nanos);
-    const bodyLen = fieldSize(tsLen) + fieldSize(lineLen) + mdLen;
-    const size = fieldSize(bodyLen);
-    if (!this.#makeRoom(size)) return false;
+    let p = this.#startEntry(ms, subMsNanos, fieldSize(lineLen) + mdLen);
+    if (p < 0) return false;
     const b = this.#buf;
-    let p = this.#pos;
-    b[p++] = TAG_ENTRY;
-    p = putVarint(b, p, bodyLen);
-    p = putTimestamp(b, p, tsLen, seconds, nanos);
     p = putString(b, p, TAG_LINE, line, lineLen);
     if (metadata !== undefined) {
       for (const [n, v] of metadata) {
@@ -166,10 +146,37 @@ export class LogRecordEncoder {
         p = putString(b, p, TAG_VALUE, v, Buffer.byteLength(v, "utf8"));
       }
     }
-    this.#pos = p;
+    this.#entryDone(p);
+    return true;
+  }
+
+  /**
+   * Starts an entry whose fields after the timestamp take `rest` bytes: checks the time against
+   * Loki's range, makes room, writes the entry's tag, length and timestamp. The offset to write the
+   * rest at, or -1 when the entry is refused (told).
+   */
+  #startEntry(ms: number, subMsNanos: number, rest: number): number {
+    const seconds = Math.floor(ms / 1000);
+    if (!(seconds >= MIN_SECONDS && seconds <= MAX_SECONDS)) {
+      this.#refuse("bad_timestamp", 0);
+      return -1;
+    }
+    const nanos = (ms - seconds * 1000) * 1_000_000 + subMsNanos;
+    const tsLen = timestampSize(seconds, nanos);
+    const bodyLen = fieldSize(tsLen) + rest;
+    if (!this.#makeRoom(fieldSize(bodyLen))) return -1;
+    const b = this.#buf;
+    let p = this.#pos;
+    b[p++] = TAG_ENTRY;
+    p = putVarint(b, p, bodyLen);
+    return putTimestamp(b, p, tsLen, seconds, nanos);
+  }
+
+  /** The entry written up to `end` is complete. */
+  #entryDone(end: number): void {
+    this.#pos = end;
     this.#streamEntries++;
     this.#entries++;
-    return true;
   }
 
   /** {@link text} with the timestamp in nanoseconds since the epoch. */
