@@ -85,6 +85,48 @@ describe("DiskQueue", () => {
     await q.close();
   });
 
+  it("hands out transient records as views into one reused buffer, valid until the next read", async () => {
+    const q = await openQueue();
+    // Sizes around the first batch's bound, then one record larger than any batch so far.
+    const sent = [...range(0, 9).map((i) => payload(i, 90 + i)), payload(9, 700), payload(10, 40)];
+    for (const p of sent) q.append(p);
+    const seen: Uint8Array[] = [];
+    const buffers = new Set<ArrayBufferLike>();
+    for (;;) {
+      const b = await q.read(4, 250, { wait: false, transient: true });
+      if (b === undefined) break;
+      // Copied out before the next read, as a transient reader must.
+      for (const r of b.records) {
+        seen.push(r.slice());
+        buffers.add(r.buffer);
+      }
+      expect(new Set(b.records.map((r) => r.buffer)).size).toBe(1);
+      expect(b.bytes).toBe(b.records.reduce((n, r) => n + r.length, 0));
+    }
+    expect(seen).toEqual(sent);
+    // One buffer for the batches up to 250 bytes, one more once the 700-byte record came.
+    expect(buffers.size).toBe(2);
+    await q.close();
+  });
+
+  it("reuses a transient read's buffer on the next read, and leaves plain reads' records alone", async () => {
+    const q = await openQueue();
+    for (let i = 0; i < 4; i++) q.append(payload(i, 50));
+    const first = (await q.read(2, 1000, { wait: false, transient: true }))!;
+    const held = first.records[0]!;
+    expect(idOf(held)).toBe(0);
+    const second = (await q.read(2, 1000, { wait: false, transient: true }))!;
+    expect(second.records[0]!.buffer).toBe(held.buffer);
+    // The view from the first read now shows the second read's record.
+    expect(idOf(held)).toBe(2);
+    q.append(payload(4, 50));
+    const plain = (await q.read(1, 1000, { wait: false }))!;
+    await q.read(1, 1000, { wait: false, transient: true });
+    expect(plain.records[0]!.buffer).not.toBe(held.buffer);
+    expect(plain.records[0]).toEqual(payload(4, 50));
+    await q.close();
+  });
+
   it("waits in read for an append, and returns undefined on abort and close", async () => {
     const q = await openQueue();
     const waiting = q.read();

@@ -48,7 +48,7 @@ export interface DiskQueueOptions {
 
 /** A batch handed out by {@link DiskQueue.read}; acknowledge it with its `token`. */
 export interface QueueBatch {
-  /** The payloads, in append order; copies the caller owns. */
+  /** The payloads, in append order; copies the caller owns, unless read `transient`. */
   readonly records: Uint8Array[];
   /** `appendedAt` of each record, Unix ms. */
   readonly appendedAt: Float64Array;
@@ -61,6 +61,16 @@ export interface QueueBatch {
 }
 
 /** Counts of losses for one {@link DropReason}. */
+/** How {@link DiskQueue.read} reads. */
+export interface ReadOptions {
+  /** Resolves undefined when aborted. */
+  signal?: AbortSignal;
+  /** False: resolve undefined instead of waiting when nothing is left. */
+  wait?: boolean;
+  /** The records are views into a buffer the queue reuses, valid until the next read. */
+  transient?: boolean;
+}
+
 export interface DropCount {
   records: number;
   bytes: number;
@@ -127,6 +137,8 @@ export class DiskQueue {
   #inflight: InFlight[] = [];
   #byToken = new Map<number, InFlight>();
   #frames = new FrameReader();
+  /** Where the records of a transient read are (see {@link DiskQueue.read}). */
+  #transient = new Uint8Array(0);
   #rfh: FileHandle | undefined;
   #rfhSeg: Segment | undefined;
   #readChain: Promise<void> = Promise.resolve();
@@ -276,12 +288,12 @@ export class DiskQueue {
    * nothing is left, unless `opts.wait` is false; resolves undefined then, on `opts.signal`'s abort
    * and after {@link close}. Calls are served one at a time, in call order. A damaged region met on
    * the way is skipped and reported to `onDrop` as `corrupt`.
+   *
+   * The records are the caller's to keep, unless `opts.transient` is set: then they are views into
+   * one buffer the queue reuses, valid until the next `read` — for a reader that copies what it
+   * needs at once, which then allocates nothing per record.
    */
-  read(
-    maxRecords = 1000,
-    maxBytes = 1024 * 1024,
-    opts: { signal?: AbortSignal; wait?: boolean } = {},
-  ): Promise<QueueBatch | undefined> {
+  read(maxRecords = 1000, maxBytes = 1024 * 1024, opts: ReadOptions = {}): Promise<QueueBatch | undefined> {
     const run = this.#readChain.then(() => this.#read(Math.max(1, maxRecords), maxBytes, opts));
     this.#readChain = run.then(
       () => undefined,
@@ -436,11 +448,7 @@ export class DiskQueue {
     if (this.#rpos.seg.gone) this.#rpos = state.cursor;
   }
 
-  async #read(
-    maxRecords: number,
-    maxBytes: number,
-    opts: { signal?: AbortSignal; wait?: boolean },
-  ): Promise<QueueBatch | undefined> {
+  async #read(maxRecords: number, maxBytes: number, opts: ReadOptions): Promise<QueueBatch | undefined> {
     for (;;) {
       if (this.#closed || opts.signal?.aborted) return undefined;
       const pos = this.#rpos;
@@ -449,7 +457,7 @@ export class DiskQueue {
       if (seg.bad) {
         this.#skipRest(pos);
       } else if (pos.offset < seg.written) {
-        const batch = await this.#readFrames(pos, maxRecords, maxBytes);
+        const batch = await this.#readFrames(pos, maxRecords, maxBytes, opts.transient === true);
         if (batch !== undefined) return batch;
       } else if (!current && pos.offset >= seg.size) {
         this.#enterNext(pos);
@@ -462,7 +470,12 @@ export class DiskQueue {
   }
 
   /** Reads one batch at `pos` (below `written`); undefined if it skipped damage or `pos` went stale. */
-  async #readFrames(pos: Pos, maxRecords: number, maxBytes: number): Promise<QueueBatch | undefined> {
+  async #readFrames(
+    pos: Pos,
+    maxRecords: number,
+    maxBytes: number,
+    transient: boolean,
+  ): Promise<QueueBatch | undefined> {
     const seg = pos.seg;
     const stale = () => this.#rpos !== pos || this.#closed;
     if (this.#rfhSeg !== seg) {
@@ -488,8 +501,23 @@ export class DiskQueue {
       const ok = await fr.next();
       if (stale()) return undefined;
       if (!ok) break;
-      if (records.length > 0 && bytes + fr.payload.length > maxBytes) break;
-      records.push(fr.payload.slice());
+      const n = fr.payload.length;
+      if (records.length > 0 && bytes + n > maxBytes) break;
+      if (transient) {
+        if (bytes + n > this.#transient.length) {
+          // Views already made keep the old buffer; the batch so far moves to the new one.
+          const next = new Uint8Array(Math.max(bytes + n, maxBytes));
+          next.set(this.#transient.subarray(0, bytes));
+          for (let k = 0, at = 0; k < records.length; k++) {
+            const len = records[k]!.length;
+            records[k] = next.subarray(at, at + len);
+            at += len;
+          }
+          this.#transient = next;
+        }
+        this.#transient.set(fr.payload, bytes);
+        records.push(this.#transient.subarray(bytes, bytes + n));
+      } else records.push(fr.payload.slice());
       times.push(fr.appendedAt);
       bytes += fr.payload.length;
       end = fr.offset + FRAME_HEADER_BYTES + fr.payload.length;

@@ -441,7 +441,8 @@ export class LogShipper implements ShipGaugeSource, LaneContext {
         await this.#room.wait(stop);
         continue;
       }
-      const b = await this.#dq.read(READ_RECORDS, max, { signal: stop });
+      // Transient: the lanes copy what they take before the next read reuses the records' buffer.
+      const b = await this.#dq.read(READ_RECORDS, max, { signal: stop, transient: true });
       if (b === undefined) break;
       this.#dispatch(b);
     }
