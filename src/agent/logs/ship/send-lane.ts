@@ -41,7 +41,7 @@ export interface LaneContext {
   flowDisabled(): void;
   /** Entries of batches are done (delivered, refused or dropped). */
   done(from: Map<BatchRef, number>): void;
-  /** The request body of `push`: snappy'd protobuf, owned by the caller. */
+  /** The request body of `push`: snappy'd protobuf, owned by the caller (the lane copies it). */
   body(push: OutgoingPush): Uint8Array;
 }
 
@@ -51,6 +51,8 @@ export class SendLane {
   readonly #wake = new Notifier();
   readonly #backoff: Backoff;
   #sending = false;
+  /** Holds the body of the lane's request (one at a time); see {@link SendLane.#encode}. */
+  #body = new Uint8Array(0);
 
   constructor(
     private readonly ctx: LaneContext,
@@ -134,7 +136,15 @@ export class SendLane {
   }
 
   #encode(push: OutgoingPush): Sending {
-    return { body: this.ctx.body(push), entries: push.entries, bytes: push.bytes, from: push.from };
+    // Into the lane's own buffer, reused from request to request: the compressor's output is then
+    // garbage at once and dies young, where a body kept through a slow request would be promoted and
+    // wait for a full collection to be freed.
+    const compressed = this.ctx.body(push);
+    if (compressed.length > this.#body.length)
+      this.#body = new Uint8Array(Math.ceil(compressed.length * 1.25));
+    this.#body.set(compressed);
+    const body = this.#body.subarray(0, compressed.length);
+    return { body, entries: push.entries, bytes: push.bytes, from: push.from };
   }
 
   /** Sends `push` until it is delivered or refused for good; on stop, leaves it undone (on disk). */
