@@ -15,7 +15,19 @@ export interface AgentHeapTuning {
   readonly heapGrowing: boolean;
   /** `--semi-space-growth-factor=1`: the young generation keeps its initial size (ADR 16). */
   readonly youngGeneration: boolean;
+  /** The native snappy module's allocator returns freed memory at once (ADR 17): the settings set. */
+  readonly nativeAllocator: readonly string[];
 }
+
+/**
+ * mimalloc settings for the allocator the native snappy module brings (ADR 17): freed memory goes
+ * back to the system at once instead of after 10 ms or more, and memory is committed as it is used
+ * rather than a segment at a time. mimalloc reads them when the module loads.
+ */
+export const AGENT_MIMALLOC_SETTINGS: Readonly<Record<string, string>> = {
+  MIMALLOC_PURGE_DELAY: "0",
+  MIMALLOC_EAGER_COMMIT: "0",
+};
 
 /**
  * Tunes V8's heap for the agent; `mirador agent` calls it first thing (bin/mirador), before any
@@ -32,12 +44,17 @@ export interface AgentHeapTuning {
  *   Scraping allocates much more: an agent without logs gets V8's growth back once its
  *   configuration is read ({@link releaseYoungGeneration}). Only the growth factor can be set once
  *   the process runs; V8 reads it whenever it would grow.
+ * - **The native snappy module's allocator** (ADR 17): {@link AGENT_MIMALLOC_SETTINGS}, set in the
+ *   environment before the module loads. By default it kept 4–8 MB of compression buffers resident
+ *   between requests.
  *
- * Each is skipped when the operator set its flags (NODE_OPTIONS or node's arguments): theirs win.
+ * Each is skipped when the operator set its flags (NODE_OPTIONS or node's arguments) or, for the
+ * allocator, the variable: theirs win.
  */
 export function tuneAgentHeap(
   execArgv: readonly string[] = process.execArgv,
   nodeOptions = process.env.NODE_OPTIONS ?? "",
+  env: NodeJS.ProcessEnv = process.env,
 ): AgentHeapTuning {
   const chosen = (re: RegExp) => execArgv.some((a) => re.test(a)) || re.test(nodeOptions);
   const heapGrowing = !chosen(/--heap[-_]growing[-_]percent/);
@@ -45,7 +62,13 @@ export function tuneAgentHeap(
   const youngGeneration = !chosen(/--(max|min)[-_]semi[-_]space[-_]size|--semi[-_]space[-_]growth[-_]factor/);
   if (youngGeneration) setFlagsFromString("--semi-space-growth-factor=1");
   youngCapped = youngGeneration;
-  return { heapGrowing, youngGeneration };
+  const nativeAllocator: string[] = [];
+  for (const [name, value] of Object.entries(AGENT_MIMALLOC_SETTINGS)) {
+    if (env[name] !== undefined) continue;
+    env[name] = value;
+    nativeAllocator.push(name);
+  }
+  return { heapGrowing, youngGeneration, nativeAllocator };
 }
 
 /**
