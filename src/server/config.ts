@@ -191,8 +191,11 @@ export const agentConfigSchema = z
           .default([]),
         /** Where reading starts in files found at the very first start (files found later start at their beginning). */
         start_at: z.enum(["beginning", "end"]).default("beginning"),
-        /** A push is sent once it holds this many bytes of entries (lines and ~15 bytes each; Promtail's `batchsize`). */
-        batch_size: byteSize.prefault("1MiB"),
+        /**
+         * A push is sent once it holds this many bytes of entries (lines and ~15 bytes each;
+         * Promtail's `batchsize`, whose default is 1MiB: the agent holds up to one per send lane).
+         */
+        batch_size: byteSize.prefault("512KiB"),
         /** …or once its oldest line waited this long (Promtail's `batchwait`). */
         batch_wait: duration.prefault("1s"),
         /** Bound of the logs' disk queue; past it the oldest lines are dropped and counted. */

@@ -24,7 +24,8 @@ export interface LogShipperConfig {
   /**
    * Most bytes of entries per push request: lines and structured metadata with their timestamps and
    * framing as the push protobuf holds them (about 15 bytes an entry more than the line). Default
-   * 1 MiB (`batch_size`).
+   * 512 KiB (`batch_size`; Promtail's is 1 MiB, but the agent holds up to a request per send lane in
+   * memory, ADR 17).
    */
   readonly batchSizeBytes?: number;
   /** A partial request is sent once its oldest line was appended this long ago, ms. Default 1000 (`batch_wait`). */
@@ -107,7 +108,7 @@ export function resolveLogShipperConfig(c: LogShipperConfig): ResolvedLogShipper
     pushUrl,
     dir: c.dir,
     tls: c.tls,
-    batchSizeBytes: c.batchSizeBytes ?? 1024 * 1024,
+    batchSizeBytes: c.batchSizeBytes ?? 512 * 1024,
     batchWaitMs: c.batchWaitMs ?? 1000,
     timeoutMs: c.timeoutMs ?? 10_000,
     lanes: c.lanes ?? 4,
