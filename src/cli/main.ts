@@ -19,7 +19,8 @@ Usage:
   mirador server  [--target all|ROLE[,ROLE…]] [--config FILE] [--data-dir DIR] [--http-port N] [--gateway-port N]
                   a seed; roles: registry, metrics, logs, gateway, web (default all)
   mirador agent   --config FILE
-                  the agent of one user cluster (relative paths in FILE are read from its directory)
+                  the agent of one user cluster (relative paths in FILE are read from its directory);
+                  run it as mirador-agent --config FILE, which adds the agent's process settings
   mirador project list|add|show|remove …   [--server URL]
                   projects: groups of clusters (mirador project help)
   mirador cluster add|list|show|update|enable|disable|rotate-cert|revoke|remove|config …   [--server URL]

@@ -115,7 +115,7 @@ describe.each(backends)("mirador project and cluster against the $name", (backen
       );
       expect(r.err).toBe("");
       expect(r.code).toBe(0);
-      expect(r.out).toContain(`mirador agent --config ${join(dir, "agent.yaml")}`);
+      expect(r.out).toContain(`mirador-agent --config ${join(dir, "agent.yaml")}`);
       expect(r.out).toContain(`kubectl apply -f ${join(dir, "kubernetes.yaml")}`);
       expect(statSync(dir).mode & 0o777).toBe(0o700);
       expect(statSync(join(dir, "tls.key")).mode & 0o777).toBe(0o600);
@@ -324,7 +324,7 @@ describe.each(backends)("mirador project and cluster against the $name", (backen
       expect(r.code).toBe(0);
       expect(r.out).toContain("renew their certificates");
       expect(r.out).toMatch(/1 certificate issued before now will be revoked at \S+/);
-      expect(r.out).toContain(`mirador agent --config ${join(dir, "agent.yaml")}`);
+      expect(r.out).toContain(`mirador-agent --config ${join(dir, "agent.yaml")}`);
       expect(readFileSync(join(dir, "tls.crt"), "utf8")).not.toBe(before);
       const certs = JSON.parse((await cli("cluster", "show", "prod-eu-1", "-o", "json")).out).certificates;
       expect(certs).toHaveLength(2);

@@ -57,7 +57,7 @@ export async function ensureDemoBundle(
   const agent = { ...hostAgentConfig({ cluster, gatewayUrl }), ...agentOverrides };
   writeFileSync(
     configFile,
-    `# Agent of demo cluster ${cluster}; run alone with: mirador agent --config ${configFile}\n${stringify(agent)}`,
+    `# Agent of demo cluster ${cluster}; run alone with: mirador-agent --config ${configFile}\n${stringify(agent)}`,
   );
   return { dir, configFile };
 }

@@ -34,7 +34,8 @@ export interface AgentRun {
   readonly intervalSeconds: number;
 }
 
-const MIRADOR_BIN = fileURLToPath(new URL("../../../bin/mirador", import.meta.url));
+/** The agent as deployed: `mirador agent` with the agent's Node options (ADR 17). */
+const MIRADOR_BIN = fileURLToPath(new URL("../../../bin/mirador-agent", import.meta.url));
 
 async function launch(what: string, cmd: string, args: string[], readyPath: string, port: number) {
   const server = new Server(what, cmd, args, `http://127.0.0.1:${port}${readyPath}`);
@@ -74,13 +75,7 @@ scrape_configs:
 ${targetsYaml(run.targets)}
 `,
     );
-    const server = await launch(
-      "mirador agent",
-      MIRADOR_BIN,
-      ["agent", `--config=${config}`],
-      "/-/ready",
-      port,
-    );
+    const server = await launch("mirador-agent", MIRADOR_BIN, [`--config=${config}`], "/-/ready", port);
     return { pid: server.pid, bufferDir: data, stop: () => server.end("SIGTERM", 30_000) };
   },
 };

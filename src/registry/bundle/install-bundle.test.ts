@@ -79,7 +79,7 @@ describe("installBundle", () => {
     const readme = file("README.txt", { ...input, dir: "/srv/bundles/prod-eu-1" });
     const cmd = installCommands("/srv/bundles/prod-eu-1");
     expect(cmd).toEqual({
-      host: "mirador agent --config /srv/bundles/prod-eu-1/agent.yaml",
+      host: "mirador-agent --config /srv/bundles/prod-eu-1/agent.yaml",
       kubernetes: "kubectl apply -f /srv/bundles/prod-eu-1/kubernetes.yaml",
     });
     expect(readme).toContain(cmd.host);

@@ -38,7 +38,7 @@ export interface BundleFile {
 /** The commands that install a bundle in `dir`. */
 export function installCommands(dir: string): { host: string; kubernetes: string } {
   return {
-    host: `mirador agent --config ${join(dir, "agent.yaml")}`,
+    host: `mirador-agent --config ${join(dir, "agent.yaml")}`,
     kubernetes: `kubectl apply -f ${join(dir, "kubernetes.yaml")}`,
   };
 }

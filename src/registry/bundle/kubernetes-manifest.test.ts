@@ -111,7 +111,8 @@ describe("kubernetes.yaml", () => {
     const spec = podSpec(list, "DaemonSet");
     const c = spec.containers[0];
     expect(c.image).toBe(input.image);
-    expect(c.args).toEqual(["agent", "--config", `/etc/mirador/config/${CONFIG_KEYS.node}`]);
+    expect(c.command).toEqual(["mirador-agent"]);
+    expect(c.args).toEqual(["--config", `/etc/mirador/config/${CONFIG_KEYS.node}`]);
     const mounts = Object.fromEntries(c.volumeMounts.map((m: Obj) => [m.name, m]));
     const volumes = Object.fromEntries(spec.volumes.map((v: Obj) => [v.name, v]));
     expect(volumes.tls.secret.secretName).toBe(byKind(list, "Secret").metadata.name);

@@ -20,7 +20,7 @@ export interface KubernetesInput extends AgentIdentity {
   readonly certPem: string;
   readonly keyPem: string;
   readonly caPem: string;
-  /** The agent image; the `mirador` program must be on its PATH. */
+  /** The agent image; the `mirador-agent` program (package.json's `bin`) must be on its PATH. */
   readonly image: string;
   readonly namespace: string;
 }
@@ -183,8 +183,9 @@ function container(input: KubernetesInput, configKey: string, resources: unknown
     name: "agent",
     image: input.image,
     imagePullPolicy: "IfNotPresent",
-    command: ["mirador"],
-    args: ["agent", "--config", `${POD_PATHS.config}/${configKey}`],
+    // `mirador agent` with the agent's Node options (ADR 17).
+    command: ["mirador-agent"],
+    args: ["--config", `${POD_PATHS.config}/${configKey}`],
     env: [{ name: "MIRADOR_LOG_FORMAT", value: "json" }],
     ports: [{ name: "http", containerPort: AGENT_HTTP_PORT, protocol: "TCP" }],
     resources,
