@@ -16,7 +16,7 @@ import { ContainerLogWriter } from "./gen/container-log-writer.js";
  * A writer in this process appends CRI-format container logs to `--files` (default 50) files laid
  * out as the kubelet does, at a combined `--mb-per-s` (default 20 MB/s) for `--seconds` (default
  * 60), rotating each at `--rotate-mib` (default 10, the kubelet's default) by rename. Lines are a mix
- * of JSON access logs, logfmt and plain text, 150–330 bytes. A `mirador agent` process tails them
+ * of JSON access logs, logfmt and plain text, 150–330 bytes. A `mirador-agent` process tails them
  * (the pods job, no extra stages) and pushes to a seed process (`mirador server --target=logs`, its
  * per-tenant limits lifted as in the `logs` bench). Every 250 ms a probe line goes to the first
  * file; the benchmark polls the seed for probes and records when each became visible.

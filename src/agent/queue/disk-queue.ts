@@ -60,7 +60,6 @@ export interface QueueBatch {
   readonly token: number;
 }
 
-/** Counts of losses for one {@link DropReason}. */
 /** How {@link DiskQueue.read} reads. */
 export interface ReadOptions {
   /** Resolves undefined when aborted. */
@@ -71,6 +70,7 @@ export interface ReadOptions {
   transient?: boolean;
 }
 
+/** Counts of losses for one {@link DropReason}. */
 export interface DropCount {
   records: number;
   bytes: number;
