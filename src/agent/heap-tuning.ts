@@ -30,7 +30,7 @@ export const AGENT_MIMALLOC_SETTINGS: Readonly<Record<string, string>> = {
 };
 
 /**
- * Tunes V8's heap for the agent; `mirador agent` calls it first thing (bin/mirador), before any
+ * Tunes V8's heap for the agent; `mirador agent` calls it first thing (bin/launch.js), before any
  * module loads, since one of the settings only holds if the young generation has not grown yet.
  *
  * - **Old generation** (ADR 10): a fixed growing factor of 1.5. The agent keeps a large, nearly
